@@ -1,0 +1,56 @@
+# Alpha Support Bot. `make run` and `make test` are the two commands; both set up
+# everything they need (Python 3.10 venv, dependencies, trained model) on the way.
+SHELL := /bin/sh
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+RESULTS ?= var/results
+
+.PHONY: help venv train run shell chat test test-python test-rasa validate lint format clean
+
+help:
+	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
+	@echo "make shell    chat with the bot in the terminal (starts it if it is not running)"
+	@echo "make test     set up, train if needed, run the whole test suite"
+	@echo "make lint     ruff and mypy on our code"
+	@echo "make train    train the Rasa model if its inputs changed"
+
+venv:
+	@scripts/setup-venv
+
+train: venv
+	@$(BIN)/supportbot train
+
+run: venv
+	@$(BIN)/supportbot run
+
+shell chat: venv
+	@$(BIN)/supportbot chat
+
+validate: train
+	$(BIN)/rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+
+# Conversation tests: every user message's intent and every bot action must match.
+test-rasa: train
+	$(BIN)/rasa test core --stories tests/conversations --model "$$($(BIN)/supportbot model-path)" \
+		--endpoints tests/conversations/endpoints.yml --fail-on-prediction-errors --out $(RESULTS)/conversations
+
+test-python: train
+	$(BIN)/pytest -q
+
+test: validate test-rasa test-python
+	@echo "all tests passed"
+
+lint: venv
+	$(BIN)/ruff check bot actions handoff tests
+	$(BIN)/ruff format --check bot actions handoff tests
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format bot actions handoff tests
+	$(BIN)/ruff check --fix bot actions handoff tests
+
+clean:
+	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

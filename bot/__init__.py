@@ -1,0 +1,3 @@
+"""Alpha Support Bot: gateway, runtime, configuration and custom Rasa components."""
+
+__version__ = "0.1.0"

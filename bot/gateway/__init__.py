@@ -1,0 +1,1 @@
+"""The gateway: channels in, handoff gate, Rasa out."""

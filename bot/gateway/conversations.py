@@ -1,0 +1,76 @@
+"""What the gateway remembers per conversation: its channel and language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Optional, Union
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("conversations")
+
+
+@migrations()
+def create_conversations(db: Database) -> None:
+    """The first schema: one row per conversation."""
+    db["conversations"].create(
+        {"id": str, "channel": str, "language": str, "created": str, "updated": str},
+        pk="id",
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class ConversationStore:
+    """A small sqlite-utils table; in memory when ``path`` is None (tests)."""
+
+    def __init__(self, path: Union[str, Path, None] = None) -> None:
+        if path is None:
+            self.db = Database(memory=True)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(sqlite3.connect(str(path), check_same_thread=False))
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self._lock = threading.Lock()
+        migrations.apply(self.db)
+        self._languages: dict = {}
+
+    def language(self, conversation_id: str) -> Optional[str]:
+        """The conversation's current language, if it has one yet."""
+        if conversation_id in self._languages:
+            return self._languages[conversation_id]
+        with self._lock:
+            rows = list(
+                self.db.query("select language from conversations where id = ?", [conversation_id])
+            )
+        value = rows[0]["language"] if rows else None
+        self._languages[conversation_id] = value
+        return value
+
+    def remember(self, conversation_id: str, channel: str, language: str) -> None:
+        """Record the conversation's language (written only when it changes)."""
+        if self._languages.get(conversation_id) == language:
+            return
+        now = _now()
+        with self._lock:
+            self.db["conversations"].upsert(
+                {"id": conversation_id, "channel": channel, "language": language, "updated": now},
+                pk="id",
+            )
+            self.db.execute(
+                "update conversations set created = coalesce(created, ?) where id = ?",
+                [now, conversation_id],
+            )
+        self._languages[conversation_id] = language
+
+    def ping(self) -> bool:
+        """True when the database answers."""
+        with self._lock:
+            return self.db.execute("select 1").fetchone() == (1,)

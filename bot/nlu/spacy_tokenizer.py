@@ -1,0 +1,85 @@
+"""Rasa tokenizer on blank spaCy pipelines, one per language, with lookup lemmas."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
+from bot.nlu.language_identifier import LANGUAGE
+
+
+@functools.lru_cache(maxsize=None)
+def _pipeline(lang: str) -> Tuple[Any, Dict[str, str]]:
+    """A blank spaCy tokenizer and the lemma lookup table from spacy-lookups-data."""
+    import spacy
+    from spacy.lookups import load_lookups
+
+    nlp = spacy.blank(lang)
+    table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    return nlp.tokenizer, dict(table.items())
+
+
+def lemmatize(word: str, table: Dict[str, str]) -> str:
+    """Lower-cased lemma of a word; German nouns are looked up capitalised too."""
+    lower = word.lower()
+    for key in (word, lower, lower.capitalize()):
+        lemma = table.get(key)
+        if lemma:
+            return lemma.lower()
+    return lower
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class SpacyLemmaTokenizer(Tokenizer):
+    """Tokenizes with the message language's spaCy rules and sets lookup lemmas.
+
+    The language comes from ``LanguageIdentifier`` (which must run first); a
+    neutral message is tokenized with the default language's rules.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's default config."""
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SpacyLemmaTokenizer:
+        """Creates the tokenizer and loads the three spaCy pipelines."""
+        for lang in LANGUAGES:
+            _pipeline(lang)
+        return cls({**cls.get_default_config(), **config})
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """Tokens of ``attribute`` with lemmas for the message's language."""
+        text = message.get(attribute) or ""
+        lang: Optional[str] = message.get(LANGUAGE)
+        tokenizer, table = _pipeline(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+        tokens = []
+        for tok in tokenizer(text):
+            if tok.is_punct or tok.is_space or not tok.text.strip():
+                continue
+            tokens.append(
+                Token(tok.text, tok.idx, lemma=lemmatize(tok.text, table))
+            )
+        return self._apply_token_pattern(tokens)

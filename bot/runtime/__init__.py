@@ -1,0 +1,1 @@
+"""Process supervision and model training for `supportbot run`."""

@@ -1,0 +1,120 @@
+"""Shared fixtures: the whole bot started once per test session, on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from bot.config import PROJECT_DIR, Settings
+from bot.runtime.training import ensure_model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """A running bot: its gateway URL, data directory and process."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    output: Path
+    ports: Dict[str, int]
+
+    def post(self, body: Any, raw: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None):
+        """POST to the REST webhook; returns (status, parsed JSON or text)."""
+        data = raw if raw is not None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=data,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            payload = exc.read()
+            try:
+                return exc.code, json.loads(payload)
+            except ValueError:
+                return exc.code, payload.decode("utf-8", "replace")
+
+    def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        status, replies = self.post({"sender": sender, "message": text})
+        assert status == 200, replies
+        return replies
+
+    def health(self) -> Dict[str, Any]:
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=10) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return json.loads(exc.read())
+
+
+def start_stack(tmp: Path, timeout: float = 240.0) -> Stack:
+    """Run `supportbot run` as a user would, on free ports, and wait until ready."""
+    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
+    env = dict(os.environ)
+    env.update(
+        SUPPORTBOT_PORT=str(ports["gateway"]),
+        SUPPORTBOT_RASA_PORT=str(ports["rasa"]),
+        SUPPORTBOT_ACTIONS_PORT=str(ports["actions"]),
+        SUPPORTBOT_DATA_DIR=str(tmp / "var"),
+    )
+    output = tmp / "supportbot-run.log"
+    with open(output, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    stack = Stack(f"http://127.0.0.1:{ports['gateway']}", tmp / "var", process, output, ports)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"supportbot run exited early:\n{output.read_text()}")
+        try:
+            if stack.health().get("status") == "ok":
+                return stack
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError(f"bot not ready after {timeout} s:\n{output.read_text()}")
+
+
+def stop_stack(stack: Stack, timeout: float = 60.0) -> int:
+    stack.process.send_signal(signal.SIGINT)
+    return stack.process.wait(timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model (cached by fingerprint; trains only when inputs changed)."""
+    s = Settings.from_env()
+    return ensure_model(s.project_dir, s.models_dir, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole bot, started once for the session."""
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    if running.process.poll() is None:
+        stop_stack(running)

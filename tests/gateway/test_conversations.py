@@ -1,0 +1,32 @@
+"""The gateway's conversation store (bot/gateway/conversations.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.gateway.conversations import ConversationStore
+
+
+def test_language_is_remembered_and_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.db"
+    store = ConversationStore(path)
+    assert store.language("c1") is None
+    store.remember("c1", "rest", "de")
+    store.remember("c1", "rest", "da")
+    assert store.language("c1") == "da"
+    again = ConversationStore(path)
+    assert again.language("c1") == "da"
+    row = next(again.db.query("select * from conversations where id = 'c1'"))
+    assert row["channel"] == "rest" and row["created"] <= row["updated"]
+
+
+def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.db"
+    ConversationStore(path)
+    store = ConversationStore(path)
+    names = [r["name"] for r in store.db.query("select name from _sqlite_migrations")]
+    assert names == ["create_conversations"]
+
+
+def test_in_memory_store_answers_ping() -> None:
+    assert ConversationStore().ping()

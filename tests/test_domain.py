@@ -1,0 +1,45 @@
+"""The domain and training data are complete in all three languages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Dict, Set
+
+import yaml
+
+from bot.config import PROJECT_DIR
+from bot.language import LANGUAGES
+
+
+def test_every_response_exists_in_every_language() -> None:
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    for name, variations in domain["responses"].items():
+        languages = []
+        for v in variations:
+            conditions = [c for c in v.get("condition", []) if c["name"] == "language"]
+            languages.append(conditions[0]["value"] if conditions else "en")
+            assert v.get("text", "").strip(), f"{name}: empty text"
+        assert sorted(languages) == sorted(LANGUAGES), f"{name} has {languages}"
+
+
+def test_every_intent_has_examples_in_every_language() -> None:
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    counts: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for path in (PROJECT_DIR / "data" / "nlu").rglob("*.yml"):
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" not in block:
+                continue
+            lang = (block.get("metadata") or {}).get("language")
+            examples = [l for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+            counts[block["intent"]][lang or "neutral"] += len(examples)
+    for intent in domain["intents"]:
+        for lang in LANGUAGES:
+            assert counts[intent][lang] >= 20, f"{intent} has {counts[intent][lang]} {lang} examples"
+
+
+def test_language_files_are_labelled_with_their_folder_language() -> None:
+    for lang in LANGUAGES:
+        for path in (PROJECT_DIR / "data" / "nlu" / lang).rglob("*.yml"):
+            for block in yaml.safe_load(path.read_text()).get("nlu", []):
+                labelled: Set[str] = {(block.get("metadata") or {}).get("language")}
+                assert labelled == {lang}, f"{path}: block {block.get('intent')} is labelled {labelled}"
