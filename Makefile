@@ -40,17 +40,17 @@ test-rasa: train
 test-python: train
 	$(BIN)/pytest -q
 
-test: validate test-rasa test-python
+test: lint validate test-rasa test-python
 	@echo "all tests passed"
 
 lint: venv
-	$(BIN)/ruff check bot actions handoff tests
-	$(BIN)/ruff format --check bot actions handoff tests
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff format --check bot actions tests
 	$(BIN)/mypy
 
 format: venv
-	$(BIN)/ruff format bot actions handoff tests
-	$(BIN)/ruff check --fix bot actions handoff tests
+	$(BIN)/ruff format bot actions tests
+	$(BIN)/ruff check --fix bot actions tests
 
 clean:
 	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

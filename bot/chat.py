@@ -51,7 +51,9 @@ def render(reply: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def chat_loop(client: GatewayClient, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
+def chat_loop(
+    client: GatewayClient, read: Callable[[str], str] = input, write: Callable[[str], None] = print
+) -> None:
     """Read lines until EOF or /quit; a number picks a button of the last reply."""
     write(f"Chatting as {client.sender} via {client.base_url}. Type /quit to leave.")
     buttons: List[Dict[str, Any]] = []
@@ -66,7 +68,8 @@ def chat_loop(client: GatewayClient, read: Callable[[str], str] = input, write: 
         if line in {"/quit", "/exit"}:
             return
         if line.isdigit() and 1 <= int(line) <= len(buttons):
-            line = buttons[int(line) - 1].get("payload") or buttons[int(line) - 1].get("title")
+            button = buttons[int(line) - 1]
+            line = str(button.get("payload") or button.get("title"))
         replies = client.send(line)
         buttons = []
         for reply in replies:

@@ -56,7 +56,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(Supervisor(s, model).run())
 
 
-def _start_in_background(s: Settings) -> "tuple[threading.Thread, object, asyncio.AbstractEventLoop]":
+def _start_in_background(
+    s: Settings,
+) -> tuple[threading.Thread, object, asyncio.AbstractEventLoop]:
     """Start the whole bot on a background event loop (for `chat` without `run`)."""
     from bot.runtime.supervisor import Supervisor
     from bot.runtime.training import ensure_model

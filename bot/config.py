@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import List, Mapping, MutableMapping, Optional
+from typing import Any, List, Mapping, MutableMapping, Optional
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ class Settings:
     rasa_timeout: float = 30.0
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         """Read ``SUPPORTBOT_*`` variables; unset ones take the defaults."""
         env = os.environ if env is None else env
         defaults = cls()
@@ -95,7 +95,9 @@ class Settings:
         models_dir = Path(env.get("SUPPORTBOT_MODELS_DIR") or defaults.models_dir)
         level = (env.get("SUPPORTBOT_LOG_LEVEL") or defaults.log_level).upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ConfigError(f"SUPPORTBOT_LOG_LEVEL must be DEBUG/INFO/WARNING/ERROR, got {level!r}")
+            raise ConfigError(
+                f"SUPPORTBOT_LOG_LEVEL must be DEBUG/INFO/WARNING/ERROR, got {level!r}"
+            )
         return cls(
             data_dir=data_dir.resolve(),
             models_dir=models_dir.resolve(),
@@ -110,7 +112,7 @@ class Settings:
             rasa_timeout=_float(env, "SUPPORTBOT_RASA_TIMEOUT", defaults.rasa_timeout),
         )
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields changed (command-line options)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -84,7 +84,7 @@ class LanguageIdentifier:
         texts: Mapping[str, Iterable[str]],
         stop_words: Optional[Mapping[str, Iterable[str]]] = None,
         **options: Any,
-    ) -> "LanguageIdentifier":
+    ) -> LanguageIdentifier:
         """Build the model from texts per language (and optional stop words)."""
         word_counts: Dict[str, Counter] = {lang: Counter() for lang in LANGUAGES}
         gram_counts: Dict[str, Counter] = {lang: Counter() for lang in LANGUAGES}
@@ -114,7 +114,7 @@ class LanguageIdentifier:
     @classmethod
     def with_spacy_stop_words(
         cls, texts: Mapping[str, Iterable[str]], **options: Any
-    ) -> "LanguageIdentifier":
+    ) -> LanguageIdentifier:
         """Train on ``texts`` plus spaCy's stop-word lists for en, de and da."""
         from spacy.lang.da.stop_words import STOP_WORDS as DA
         from spacy.lang.de.stop_words import STOP_WORDS as DE
@@ -135,7 +135,7 @@ class LanguageIdentifier:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LanguageIdentifier":
+    def from_dict(cls, data: Mapping[str, Any]) -> LanguageIdentifier:
         """Inverse of :meth:`to_dict`."""
         return cls(**{**data, "ngram_sizes": tuple(data["ngram_sizes"])})
 
@@ -146,8 +146,8 @@ class LanguageIdentifier:
         self._gram_total = {
             lang: sum(self.gram_counts.get(lang, {}).values()) for lang in LANGUAGES
         }
-        vocab = set()
-        grams = set()
+        vocab: set = set()
+        grams: set = set()
         for lang in LANGUAGES:
             vocab.update(self.word_counts.get(lang, {}))
             grams.update(self.gram_counts.get(lang, {}))
@@ -163,9 +163,7 @@ class LanguageIdentifier:
         grams = list(_char_ngrams(word, self.ngram_sizes))
         counts = self.gram_counts.get(lang, {})
         total = self._gram_total[lang] + self._gram_vocab_size
-        return sum(math.log((counts.get(g, 0) + 1) / total) for g in grams) / max(
-            len(grams), 1
-        )
+        return sum(math.log((counts.get(g, 0) + 1) / total) for g in grams) / max(len(grams), 1)
 
     def probabilities(self, text: str) -> Optional[Dict[str, float]]:
         """Probability per language, or None when the text carries no language."""
@@ -217,5 +215,5 @@ def conversation_language(
     for parsed in parsed_messages:
         value = parsed.get("language") if parsed else None
         if value in LANGUAGES:
-            language = value
+            language = str(value)
     return language

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -35,11 +35,11 @@ class MultilingualNLG(TemplatedNaturalLanguageGenerator):
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> Optional[Dict[str, Any]]:
         """Generate ``utter_action`` in the conversation's language."""
         language = tracker_language(tracker)
         slots = {**tracker.current_slot_values(), LANGUAGE_SLOT: language}

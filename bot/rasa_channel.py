@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -18,15 +18,15 @@ _CONTENT_KEYS = {"text", "buttons", "quick_replies", "image", "attachment", "ele
 _INTERNAL_KEYS = {"timestamp", "condition", "utter_action", "template_name", "response", "id"}
 
 
-def reply_from_message(recipient_id: Text, message: Dict[Text, Any]) -> Dict[Text, Any]:
+def reply_from_message(recipient_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
     """One reply for the gateway: content plus a flat ``metadata`` object.
 
     Rasa hands an output channel the whole bot message: the response template's
     keys and whatever keyword arguments an action passed to ``utter_message``.
     Everything that is not content or Rasa-internal becomes metadata.
     """
-    reply: Dict[Text, Any] = {"recipient_id": recipient_id}
-    metadata: Dict[Text, Any] = {}
+    reply: Dict[str, Any] = {"recipient_id": recipient_id}
+    metadata: Dict[str, Any] = {}
     for key, value in message.items():
         if value is None or key in _INTERNAL_KEYS:
             continue
@@ -44,11 +44,11 @@ class GatewayOutputChannel(CollectingOutputChannel):
     """Collects whole bot messages, metadata included."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Channel name used for channel-specific response variations."""
         return "gateway"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Keep the message as one reply instead of splitting it by content type."""
         self.messages.append(reply_from_message(recipient_id, dict(message)))
 
@@ -57,13 +57,11 @@ class GatewayInput(InputChannel):
     """``POST /webhooks/gateway/webhook`` with ``{sender, message, channel, metadata}``."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """URL prefix of the channel's routes."""
         return "gateway"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes of the channel."""
         bp = Blueprint("gateway_webhook", __name__)
 

@@ -37,7 +37,9 @@ class Stack:
     output: Path
     ports: Dict[str, int]
 
-    def post(self, body: Any, raw: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None):
+    def post(
+        self, body: Any, raw: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None
+    ):
         """POST to the REST webhook; returns (status, parsed JSON or text)."""
         data = raw if raw is not None else json.dumps(body).encode()
         request = urllib.request.Request(
@@ -82,7 +84,10 @@ def start_stack(tmp: Path, timeout: float = 240.0) -> Stack:
     with open(output, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     stack = Stack(f"http://127.0.0.1:{ports['gateway']}", tmp / "var", process, output, ports)
     deadline = time.monotonic() + timeout

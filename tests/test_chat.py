@@ -11,7 +11,13 @@ from tests.conftest import Stack
 
 
 def test_render_numbers_buttons() -> None:
-    text = render({"text": "Did it help?", "buttons": [{"title": "Yes"}, {"title": "No"}], "metadata": {"language": "en"}})
+    text = render(
+        {
+            "text": "Did it help?",
+            "buttons": [{"title": "Yes"}, {"title": "No"}],
+            "metadata": {"language": "en"},
+        }
+    )
     assert text.splitlines() == ["bot [en]: Did it help?", "    1) Yes", "    2) No"]
 
 
@@ -19,7 +25,11 @@ def test_render_numbers_buttons() -> None:
 def test_chat_session_through_the_gateway(stack: Stack) -> None:
     lines = iter(["hallo", "was kannst du?", "/quit", "never read"])
     out: List[str] = []
-    chat_loop(GatewayClient(stack.url, sender="terminal-test"), read=lambda _: next(lines), write=out.append)
+    chat_loop(
+        GatewayClient(stack.url, sender="terminal-test"),
+        read=lambda _: next(lines),
+        write=out.append,
+    )
     replies = [line for line in out if line.startswith("bot [")]
     assert len(replies) == 2 and all(r.startswith("bot [de]") for r in replies), out
 

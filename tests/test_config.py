@@ -16,7 +16,13 @@ def test_defaults_without_environment() -> None:
 
 
 def test_values_from_environment(tmp_path: Path) -> None:
-    s = Settings.from_env({"SUPPORTBOT_PORT": "9000", "SUPPORTBOT_DATA_DIR": str(tmp_path), "SUPPORTBOT_HOST": "0.0.0.0"})
+    s = Settings.from_env(
+        {
+            "SUPPORTBOT_PORT": "9000",
+            "SUPPORTBOT_DATA_DIR": str(tmp_path),
+            "SUPPORTBOT_HOST": "0.0.0.0",
+        }
+    )
     assert s.port == 9000 and s.data_dir == tmp_path and s.gateway_url == "http://127.0.0.1:9000"
 
 
@@ -36,10 +42,17 @@ def test_bad_values_name_the_variable(env: dict, message: str) -> None:
 
 def test_dotenv_fills_only_unset_variables(tmp_path: Path) -> None:
     path = tmp_path / ".env"
-    path.write_text("# comment\nSUPPORTBOT_PORT=9001\nexport SUPPORTBOT_HOST='0.0.0.0'\n\nSUPPORTBOT_RASA_PORT=\"6000\"\n")
+    path.write_text(
+        "# comment\nSUPPORTBOT_PORT=9001\nexport SUPPORTBOT_HOST='0.0.0.0'\n\n"
+        'SUPPORTBOT_RASA_PORT="6000"\n'
+    )
     env = {"SUPPORTBOT_RASA_PORT": "7000"}
     assert load_dotenv(path, env) == ["SUPPORTBOT_PORT", "SUPPORTBOT_HOST"]
-    assert env == {"SUPPORTBOT_RASA_PORT": "7000", "SUPPORTBOT_PORT": "9001", "SUPPORTBOT_HOST": "0.0.0.0"}
+    assert env == {
+        "SUPPORTBOT_RASA_PORT": "7000",
+        "SUPPORTBOT_PORT": "9001",
+        "SUPPORTBOT_HOST": "0.0.0.0",
+    }
 
 
 def test_dotenv_reports_the_bad_line(tmp_path: Path) -> None:

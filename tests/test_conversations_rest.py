@@ -19,7 +19,9 @@ def response_texts() -> Dict[str, Dict[str, List[str]]]:
     texts: Dict[str, Dict[str, List[str]]] = {}
     for name, variations in domain["responses"].items():
         for v in variations:
-            lang = next((c["value"] for c in v.get("condition", []) if c["name"] == "language"), "en")
+            lang = next(
+                (c["value"] for c in v.get("condition", []) if c["name"] == "language"), "en"
+            )
             texts.setdefault(name, {}).setdefault(lang, []).append(v["text"].strip())
     return texts
 
@@ -86,7 +88,9 @@ def test_customer_switching_language_is_followed(stack: Stack) -> None:
 
 
 def test_client_language_hint_sets_the_first_reply_language(stack: Stack) -> None:
-    status, replies = stack.post({"sender": "hinted", "message": "👋", "metadata": {"language": "de"}})
+    status, replies = stack.post(
+        {"sender": "hinted", "message": "👋", "metadata": {"language": "de"}}
+    )
     assert status == 200 and replies[0]["metadata"]["language"] == "de"
 
 

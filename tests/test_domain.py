@@ -30,11 +30,13 @@ def test_every_intent_has_examples_in_every_language() -> None:
             if "intent" not in block:
                 continue
             lang = (block.get("metadata") or {}).get("language")
-            examples = [l for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+            examples = [x for x in block["examples"].splitlines() if x.strip().startswith("- ")]
             counts[block["intent"]][lang or "neutral"] += len(examples)
     for intent in domain["intents"]:
         for lang in LANGUAGES:
-            assert counts[intent][lang] >= 20, f"{intent} has {counts[intent][lang]} {lang} examples"
+            assert counts[intent][lang] >= 20, (
+                f"{intent} has {counts[intent][lang]} {lang} examples"
+            )
 
 
 def test_language_files_are_labelled_with_their_folder_language() -> None:
@@ -42,4 +44,6 @@ def test_language_files_are_labelled_with_their_folder_language() -> None:
         for path in (PROJECT_DIR / "data" / "nlu" / lang).rglob("*.yml"):
             for block in yaml.safe_load(path.read_text()).get("nlu", []):
                 labelled: Set[str] = {(block.get("metadata") or {}).get("language")}
-                assert labelled == {lang}, f"{path}: block {block.get('intent')} is labelled {labelled}"
+                assert labelled == {lang}, (
+                    f"{path}: block {block.get('intent')} is labelled {labelled}"
+                )

@@ -14,7 +14,7 @@ from bot.language import LANGUAGES, LanguageIdentifier, conversation_language
 def examples(path) -> List[str]:
     out = []
     for block in yaml.safe_load(path.read_text()).get("nlu", []):
-        out += [l.strip()[2:] for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+        out += [x.strip()[2:] for x in block["examples"].splitlines() if x.strip().startswith("- ")]
     return out
 
 
@@ -27,8 +27,12 @@ def identifier() -> LanguageIdentifier:
     return LanguageIdentifier.with_spacy_stop_words(texts)
 
 
-@pytest.mark.parametrize("text", ["ok", "okay", "42", "👍", "🙂🙂", "!!!", "   ", "ok 👍", "#12345"])
-def test_language_neutral_messages_have_no_language(identifier: LanguageIdentifier, text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["ok", "okay", "42", "👍", "🙂🙂", "!!!", "   ", "ok 👍", "#12345"]
+)
+def test_language_neutral_messages_have_no_language(
+    identifier: LanguageIdentifier, text: str
+) -> None:
     assert identifier.probabilities(text) is None
     assert identifier.detect(text, previous="da") is None
 
@@ -59,7 +63,9 @@ def test_short_messages(identifier: LanguageIdentifier, text: str, expected: str
     assert identifier.detect(text) == expected
 
 
-@pytest.mark.parametrize("text,previous", [("ja", "da"), ("ja", "de"), ("super danke", "de"), ("hallo", "da")])
+@pytest.mark.parametrize(
+    "text,previous", [("ja", "da"), ("ja", "de"), ("super danke", "de"), ("hallo", "da")]
+)
 def test_ambiguous_messages_keep_the_conversation_language(
     identifier: LanguageIdentifier, text: str, previous: str
 ) -> None:

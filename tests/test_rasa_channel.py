@@ -24,13 +24,17 @@ def test_template_response_metadata_is_flattened() -> None:
 
 
 def test_action_keyword_arguments_become_metadata() -> None:
-    reply = reply_from_message("c1", {"text": "x", "kb_article": "password-reset", "language": "da"})
+    reply = reply_from_message(
+        "c1", {"text": "x", "kb_article": "password-reset", "language": "da"}
+    )
     assert reply["metadata"] == {"kb_article": "password-reset", "language": "da"}
 
 
 async def test_output_channel_keeps_one_reply_per_message() -> None:
     channel = GatewayOutputChannel()
-    await channel.send_response("c1", {"text": "a", "custom": {"k": 1}, "metadata": {"language": "en"}})
+    await channel.send_response(
+        "c1", {"text": "a", "custom": {"k": 1}, "metadata": {"language": "en"}}
+    )
     assert channel.messages == [
         {"recipient_id": "c1", "text": "a", "custom": {"k": 1}, "metadata": {"language": "en"}}
     ]

@@ -36,7 +36,9 @@ def _error(status: int, message: str, **headers: str) -> web.Response:
 class Gateway:
     """Routes customer messages to Rasa and shapes the replies."""
 
-    def __init__(self, settings: Settings, rasa: RasaClient, conversations: ConversationStore) -> None:
+    def __init__(
+        self, settings: Settings, rasa: RasaClient, conversations: ConversationStore
+    ) -> None:
         self.settings = settings
         self.rasa = rasa
         self.conversations = conversations
@@ -91,7 +93,9 @@ async def rest_webhook(request: web.Request) -> web.Response:
     try:
         replies = await request.app[GATEWAY].handle(message)
     except RasaUnavailable:
-        return _error(503, "the assistant is not available right now, please retry", **{"Retry-After": "5"})
+        return _error(
+            503, "the assistant is not available right now, please retry", **{"Retry-After": "5"}
+        )
     return web.json_response(replies)
 
 
@@ -152,7 +156,7 @@ def create_app(
     async def close_rasa(_: web.Application) -> None:
         await rasa.close()
 
-    app.on_cleanup.append(close_rasa)
+    app.on_cleanup.append(close_rasa)  # type: ignore[arg-type]
     app.router.add_post("/webhooks/rest/webhook", rest_webhook)
     app.router.add_get("/health", health)
     return app

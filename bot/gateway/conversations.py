@@ -17,7 +17,7 @@ migrations = Migrations("conversations")
 @migrations()
 def create_conversations(db: Database) -> None:
     """The first schema: one row per conversation."""
-    db["conversations"].create(
+    db.table("conversations").create(
         {"id": str, "channel": str, "language": str, "created": str, "updated": str},
         pk="id",
     )
@@ -60,7 +60,7 @@ class ConversationStore:
             return
         now = _now()
         with self._lock:
-            self.db["conversations"].upsert(
+            self.db.table("conversations").upsert(
                 {"id": conversation_id, "channel": channel, "language": language, "updated": now},
                 pk="id",
             )

@@ -41,7 +41,9 @@ class RasaClient:
             await self._session.close()
             self._session = None
 
-    async def send(self, message: IncomingMessage, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+    async def send(
+        self, message: IncomingMessage, metadata: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Run one message through Rasa and return its replies."""
         await self.start()
         assert self._session is not None

@@ -56,7 +56,7 @@ def depth(value: Any, limit: int) -> int:
 def parse_rest_body(raw: bytes, settings: Settings) -> IncomingMessage:
     """Turn the body of ``POST /webhooks/rest/webhook`` into an IncomingMessage."""
     if not raw.strip():
-        raise BadRequest(400, "request body is empty; send JSON {\"sender\": ..., \"message\": ...}")
+        raise BadRequest(400, 'request body is empty; send JSON {"sender": ..., "message": ...}')
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -65,7 +65,7 @@ def parse_rest_body(raw: bytes, settings: Settings) -> IncomingMessage:
         body = json.loads(decoded)
     except RecursionError:
         raise BadRequest(400, "JSON is nested too deeply") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise BadRequest(400, f"request body is not valid JSON: {exc.msg}") from None
     if not isinstance(body, dict):
         raise BadRequest(400, "request body must be a JSON object")

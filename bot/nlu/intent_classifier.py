@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -24,9 +24,7 @@ def lemma_text(message: Message) -> str:
     return " ".join((t.lemma or t.text).lower() for t in tokens)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     """Word (lemma) 1-2-grams and char 2-5-grams, sublinear TF-IDF, logistic regression.
 
@@ -41,7 +39,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         return [Tokenizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The component's default config."""
         return {
             "word_ngrams": [1, 2],
@@ -53,7 +51,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         model: Optional[Dict[str, Any]] = None,
@@ -66,7 +64,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -109,7 +107,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             random_state=42,
         )
         clf.fit(
-            self._features([lemma_text(e) for e in examples], [e.get(TEXT).lower() for e in examples]),
+            self._features(
+                [lemma_text(e) for e in examples], [e.get(TEXT).lower() for e in examples]
+            ),
             labels,
         )
         self.model["classifier"] = clf
@@ -121,7 +121,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -145,13 +145,13 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             [lemma_text(m) for m in messages], [(m.get(TEXT) or "").lower() for m in messages]
         )
         vocabulary = self.model["words"].vocabulary_
-        for message, probs in zip(messages, clf.predict_proba(features)):
+        for message, probs in zip(messages, clf.predict_proba(features), strict=True):
             # Words we have never seen make the prediction less trustworthy:
             # gibberish keeps 60 % of its confidence, so the fallback catches it.
             lemmas = lemma_text(message).split()
             known = sum(lemma in vocabulary for lemma in lemmas) / len(lemmas) if lemmas else 0.0
             trust = 0.6 + 0.4 * known
-            ranked = sorted(zip(clf.classes_, probs), key=lambda x: -x[1])
+            ranked = sorted(zip(clf.classes_, probs, strict=True), key=lambda x: -x[1])
             ranking = [
                 {"name": str(name), "confidence": float(p) * trust}
                 for name, p in ranked[: self.config["ranking_length"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -13,7 +13,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import LANGUAGES, LanguageIdentifier as Model
+from bot.language import LANGUAGES
+from bot.language import LanguageIdentifier as Model
 
 LANGUAGE = "language"
 _MODEL_FILE = "language_model.json"
@@ -36,9 +37,7 @@ def runtime_hint(message: Message) -> Optional[str]:
     return str(value) if value in LANGUAGES else None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class LanguageIdentifier(GraphComponent):
     """Sets ``language`` on every message: ``en``, ``de``, ``da``, or None if neutral.
 
@@ -49,13 +48,13 @@ class LanguageIdentifier(GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The component's default config."""
         return {"temperature": 2.5, "keep_threshold": 0.2, "min_confidence": 0.45}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         model: Optional[Model] = None,
@@ -68,7 +67,7 @@ class LanguageIdentifier(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -90,15 +89,13 @@ class LanguageIdentifier(GraphComponent):
             min_confidence=self._config["min_confidence"],
         )
         with self._storage.write_to(self._resource) as directory:
-            (directory / _MODEL_FILE).write_text(
-                json.dumps(self.model.to_dict()), encoding="utf-8"
-            )
+            (directory / _MODEL_FILE).write_text(json.dumps(self.model.to_dict()), encoding="utf-8")
         return self._resource
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

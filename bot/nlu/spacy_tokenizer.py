@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -16,7 +16,7 @@ from bot.language import DEFAULT_LANGUAGE, LANGUAGES
 from bot.nlu.language_identifier import LANGUAGE
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pipeline(lang: str) -> Tuple[Any, Dict[str, str]]:
     """A blank spaCy tokenizer and the lemma lookup table from spacy-lookups-data."""
     import spacy
@@ -37,9 +37,7 @@ def lemmatize(word: str, table: Dict[str, str]) -> str:
     return lower
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class SpacyLemmaTokenizer(Tokenizer):
     """Tokenizes with the message language's spaCy rules and sets lookup lemmas.
 
@@ -48,7 +46,7 @@ class SpacyLemmaTokenizer(Tokenizer):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The component's default config."""
         return {
             "intent_tokenization_flag": False,
@@ -60,7 +58,7 @@ class SpacyLemmaTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -70,7 +68,7 @@ class SpacyLemmaTokenizer(Tokenizer):
             _pipeline(lang)
         return cls({**cls.get_default_config(), **config})
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         """Tokens of ``attribute`` with lemmas for the message's language."""
         text = message.get(attribute) or ""
         lang: Optional[str] = message.get(LANGUAGE)
@@ -79,7 +77,5 @@ class SpacyLemmaTokenizer(Tokenizer):
         for tok in tokenizer(text):
             if tok.is_punct or tok.is_space or not tok.text.strip():
                 continue
-            tokens.append(
-                Token(tok.text, tok.idx, lemma=lemmatize(tok.text, table))
-            )
+            tokens.append(Token(tok.text, tok.idx, lemma=lemmatize(tok.text, table)))
         return self._apply_token_pattern(tokens)

@@ -61,8 +61,13 @@ class Child:
         log = open(self.log_path, "ab")
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *self.cmd, cwd=cwd, env=self.env, stdout=log, stderr=log,
-                stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
+                *self.cmd,
+                cwd=cwd,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                stdin=asyncio.subprocess.DEVNULL,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -83,7 +88,9 @@ class Child:
 class Supervisor:
     """Runs the whole bot; ``await run()`` until stopped."""
 
-    def __init__(self, settings: Settings, model: Path, say: Optional[Callable[[str], None]] = None) -> None:
+    def __init__(
+        self, settings: Settings, model: Path, say: Optional[Callable[[str], None]] = None
+    ) -> None:
         self.settings = settings
         self.model = model
         self.say = say or (lambda line: print(line, flush=True))
@@ -113,19 +120,37 @@ class Supervisor:
         logs = s.data_dir / "logs"
         actions = Child(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)],
+            [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(s.actions_port),
+            ],
             rasa_env({"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"}),
             logs / "actions.log",
         )
         rasa = Child(
             "rasa",
             [
-                sys.executable, "-m", "rasa", "run",
-                "--model", str(self.model),
-                "--endpoints", str(files["endpoints"]),
-                "--credentials", str(files["credentials"]),
-                "--interface", "127.0.0.1", "--port", str(s.rasa_port),
-                "--response-timeout", str(int(s.rasa_timeout)),
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(files["endpoints"]),
+                "--credentials",
+                str(files["credentials"]),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(s.rasa_port),
+                "--response-timeout",
+                str(int(s.rasa_timeout)),
             ],
             rasa_env({"SANIC_WORKERS": "1"}),
             logs / "rasa.log",
@@ -144,9 +169,13 @@ class Supervisor:
         await self._runner.setup()
         site = web.TCPSite(self._runner, s.host, s.port)
         await site.start()
-        self.say(f"gateway        http://{s.host}:{s.port}  (POST /webhooks/rest/webhook, GET /health)")
+        self.say(
+            f"gateway        http://{s.host}:{s.port}  (POST /webhooks/rest/webhook, GET /health)"
+        )
         self.say(f"rasa           {s.rasa_url}  (loopback; log {s.data_dir / 'logs' / 'rasa.log'})")
-        self.say(f"action server  {s.actions_url}  (loopback; log {s.data_dir / 'logs' / 'actions.log'})")
+        self.say(
+            f"action server  {s.actions_url}  (loopback; log {s.data_dir / 'logs' / 'actions.log'})"
+        )
         self.say("waiting for Rasa to load the model ...")
         await self._wait_ready(app, ready_timeout)
         self.say(f"ready in {time.monotonic() - started:.1f} s; press Ctrl-C to stop")
@@ -169,7 +198,9 @@ class Supervisor:
             if rasa["status"] == "ok" and actions["status"] == "ok":
                 return
             await asyncio.sleep(0.25)
-        raise StartupFailed(f"Rasa was not ready after {timeout:.0f} s; see {self.settings.data_dir / 'logs'}")
+        raise StartupFailed(
+            f"Rasa was not ready after {timeout:.0f} s; see {self.settings.data_dir / 'logs'}"
+        )
 
     async def _watch(self, child: Child) -> None:
         """Restart a child that dies, unless it keeps dying."""

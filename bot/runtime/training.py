@@ -28,7 +28,7 @@ class TrainingFailed(RuntimeError):
 
 def training_inputs(project_dir: Path) -> List[Path]:
     """The files whose content makes up the fingerprint, in a stable order."""
-    files = set()
+    files: set = set()
     for pattern in FINGERPRINT_GLOBS:
         files.update(p for p in project_dir.glob(pattern) if p.is_file())
     return sorted(files)
@@ -86,13 +86,28 @@ def ensure_model(
             print(f"training {target.name} (training data or config changed) ...", flush=True)
         started = time.monotonic()
         cmd = [
-            sys.executable, "-m", "rasa", "train",
-            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-            "--out", str(models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(models_dir),
+            "--fixed-model-name",
+            target.name[: -len(".tar.gz")],
         ]
         proc = subprocess.run(
-            cmd, cwd=project_dir, env=rasa_env(),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cmd,
+            cwd=project_dir,
+            env=rasa_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         if proc.returncode != 0 or not target.exists():
             tail = "\n".join(proc.stdout.splitlines()[-40:])

@@ -35,21 +35,58 @@ REJECTED = [
     ("null message", json.dumps({"sender": "a", "message": None}).encode(), 400, "message"),
     ("empty message", json.dumps({"sender": "a", "message": ""}).encode(), 400, "empty"),
     ("whitespace message", json.dumps({"sender": "a", "message": " \n\t "}).encode(), 400, "empty"),
-    ("control characters only", json.dumps({"sender": "a", "message": "\x00\x01\x1b"}).encode(), 400, "empty"),
+    (
+        "control characters only",
+        json.dumps({"sender": "a", "message": "\x00\x01\x1b"}).encode(),
+        400,
+        "empty",
+    ),
     ("invalid UTF-8", b'{"sender": "a", "message": "caf\xe9 \xff"}', 400, "UTF-8"),
-    ("100 kB message", json.dumps({"sender": "a", "message": "x" * 100_000}).encode(), 413, "too large"),
-    ("1 MB message", json.dumps({"sender": "a", "message": "y " * 500_000}).encode(), 413, "too large"),
+    (
+        "100 kB message",
+        json.dumps({"sender": "a", "message": "x" * 100_000}).encode(),
+        413,
+        "too large",
+    ),
+    (
+        "1 MB message",
+        json.dumps({"sender": "a", "message": "y " * 500_000}).encode(),
+        413,
+        "too large",
+    ),
     ("10 kB sender", json.dumps({"sender": "s" * 10_000, "message": "hi"}).encode(), 400, "sender"),
-    ("sender with control characters", json.dumps({"sender": "a\x00b", "message": "hi"}).encode(), 400, "sender"),
-    ("metadata not an object", json.dumps({"sender": "a", "message": "hi", "metadata": [1]}).encode(), 400, "metadata"),
-    ("deeply nested metadata", json.dumps({"sender": "a", "message": "hi", "metadata": nested(50)}).encode(), 400, "nested"),
-    ("JSON nested beyond the parser", b'{"sender": "a", "message": "hi", "metadata": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", 400, "nested"),
+    (
+        "sender with control characters",
+        json.dumps({"sender": "a\x00b", "message": "hi"}).encode(),
+        400,
+        "sender",
+    ),
+    (
+        "metadata not an object",
+        json.dumps({"sender": "a", "message": "hi", "metadata": [1]}).encode(),
+        400,
+        "metadata",
+    ),
+    (
+        "deeply nested metadata",
+        json.dumps({"sender": "a", "message": "hi", "metadata": nested(50)}).encode(),
+        400,
+        "nested",
+    ),
+    (
+        "JSON nested beyond the parser",
+        b'{"sender": "a", "message": "hi", "metadata": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+        400,
+        "nested",
+    ),
 ]
 
 
 @pytest.mark.stack
 @pytest.mark.parametrize("name,raw,status,words", REJECTED, ids=[r[0] for r in REJECTED])
-def test_rejected_with_clear_4xx(stack: Stack, name: str, raw: bytes, status: int, words: str) -> None:
+def test_rejected_with_clear_4xx(
+    stack: Stack, name: str, raw: bytes, status: int, words: str
+) -> None:
     got, body = stack.post(None, raw=raw)
     assert got == status, body
     assert isinstance(body, dict) and words.lower() in body["error"].lower(), body
@@ -79,7 +116,11 @@ ANSWERED = [
 @pytest.mark.stack
 @pytest.mark.parametrize("name,text", ANSWERED, ids=[a[0] for a in ANSWERED])
 def test_odd_but_valid_messages_get_a_sensible_reply(stack: Stack, name: str, text: str) -> None:
-    body = {"sender": f"odd-{name}", "message": text or "hi", "metadata": nested(5) if text is None else {}}
+    body = {
+        "sender": f"odd-{name}",
+        "message": text or "hi",
+        "metadata": nested(5) if text is None else {},
+    }
     got, replies = stack.post(body)
     assert got == 200, replies
     assert replies, "expected at least one reply"
@@ -97,7 +138,10 @@ def test_wrong_method_and_unknown_path_are_json_4xx(stack: Stack) -> None:
     import urllib.error
     import urllib.request
 
-    for url, method in [(f"{stack.url}/webhooks/rest/webhook", "GET"), (f"{stack.url}/nope", "GET")]:
+    for url, method in [
+        (f"{stack.url}/webhooks/rest/webhook", "GET"),
+        (f"{stack.url}/nope", "GET"),
+    ]:
         request = urllib.request.Request(url, method=method)
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(request, timeout=10)

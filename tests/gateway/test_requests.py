@@ -18,11 +18,19 @@ def body(**fields) -> bytes:
 
 def test_valid_message() -> None:
     msg = parse_rest_body(body(sender="abc", message="  hello  ", metadata={"x": 1}), SETTINGS)
-    assert (msg.conversation_id, msg.channel, msg.text, msg.metadata) == ("abc", "rest", "hello", {"x": 1})
+    assert (msg.conversation_id, msg.channel, msg.text, msg.metadata) == (
+        "abc",
+        "rest",
+        "hello",
+        {"x": 1},
+    )
 
 
 def test_sender_is_kept_exactly() -> None:
-    assert parse_rest_body(body(sender=" Ünïcødé 🙂 ", message="hi"), SETTINGS).conversation_id == " Ünïcødé 🙂 "
+    assert (
+        parse_rest_body(body(sender=" Ünïcødé 🙂 ", message="hi"), SETTINGS).conversation_id
+        == " Ünïcødé 🙂 "
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,7 +47,14 @@ def test_sender_is_kept_exactly() -> None:
         (body(sender="a", message="x" * (SETTINGS.max_message_chars + 1)), 413),
         (body(sender="x" * 256, message="hi"), 400),
         (body(sender="a", message="hi", metadata="str"), 400),
-        (body(sender="a", message="hi", metadata={"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}), 400),
+        (
+            body(
+                sender="a",
+                message="hi",
+                metadata={"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}},
+            ),
+            400,
+        ),
     ],
 )
 def test_rejections(raw: bytes, status: int) -> None:

@@ -31,7 +31,9 @@ def test_heldout_is_not_in_training() -> None:
     training = set()
     for path in (PROJECT_DIR / "data" / "nlu").rglob("*.yml"):
         for block in yaml.safe_load(path.read_text()).get("nlu", []):
-            training |= {l.strip()[2:].lower() for l in block.get("examples", "").splitlines()}
+            training |= {
+                line.strip()[2:].lower() for line in block.get("examples", "").splitlines()
+            }
     for lang in LANGUAGES:
         overlap = [t for t, _ in heldout(lang) if t.lower() in training]
         assert not overlap, f"{lang}: held-out examples also in training: {overlap}"
@@ -52,7 +54,11 @@ def results(model: Path) -> Dict[str, Dict[str, float]]:
                 parsed = await agent.parse_message(text)
                 intents += parsed["intent"]["name"] == intent
                 languages += parsed.get("language") in (lang, None)
-            out[lang] = {"intent": intents / len(cases), "language": languages / len(cases), "n": len(cases)}
+            out[lang] = {
+                "intent": intents / len(cases),
+                "language": languages / len(cases),
+                "n": len(cases),
+            }
         return out
 
     figures = asyncio.run(evaluate())

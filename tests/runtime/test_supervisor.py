@@ -39,7 +39,10 @@ def test_ctrl_c_stops_every_part(model: Path, tmp_path: Path) -> None:
     assert code == 0, stack.output.read_text()
     assert "stopped" in stack.output.read_text()
     for child in children:
-        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+        assert (
+            not Path(f"/proc/{child}").exists()
+            or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+        )
 
 
 def test_parts_listen_on_loopback_only(stack) -> None:
@@ -57,7 +60,7 @@ def test_parts_listen_on_loopback_only(stack) -> None:
 
 def test_port_option_overrides_the_environment(model: Path, tmp_path: Path) -> None:
     """`supportbot run --port N` wins over SUPPORTBOT_PORT (checked via argument parsing)."""
-    from bot.cli import build_parser, _settings
+    from bot.cli import _settings, build_parser
 
     os.environ["SUPPORTBOT_PORT"] = "8111"
     try:
@@ -71,7 +74,16 @@ def test_port_option_overrides_the_environment(model: Path, tmp_path: Path) -> N
 
 def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
     env = {**os.environ, "SUPPORTBOT_PORT": "eighty"}
-    proc = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "configuration error: SUPPORTBOT_PORT must be a whole number, got 'eighty'"
+    assert (
+        proc.stderr.strip()
+        == "configuration error: SUPPORTBOT_PORT must be a whole number, got 'eighty'"
+    )
