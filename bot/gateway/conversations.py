@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Optional, Union
 
@@ -28,9 +29,13 @@ def _now() -> str:
 
 
 class ConversationStore:
-    """A small sqlite-utils table; in memory when ``path`` is None (tests)."""
+    """A small sqlite-utils table; in memory when ``path`` is None (tests).
 
-    def __init__(self, path: Union[str, Path, None] = None) -> None:
+    Languages are cached for the ``cache_size`` most recently used conversations,
+    so a long-running gateway does not grow without bound.
+    """
+
+    def __init__(self, path: Union[str, Path, None] = None, cache_size: int = 10_000) -> None:
         if path is None:
             self.db = Database(memory=True)
         else:
@@ -40,18 +45,26 @@ class ConversationStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         migrations.apply(self.db)
-        self._languages: dict = {}
+        self._languages: OrderedDict[str, Optional[str]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _cache(self, conversation_id: str, language: Optional[str]) -> None:
+        self._languages[conversation_id] = language
+        self._languages.move_to_end(conversation_id)
+        while len(self._languages) > self._cache_size:
+            self._languages.popitem(last=False)
 
     def language(self, conversation_id: str) -> Optional[str]:
         """The conversation's current language, if it has one yet."""
         if conversation_id in self._languages:
+            self._languages.move_to_end(conversation_id)
             return self._languages[conversation_id]
         with self._lock:
             rows = list(
                 self.db.query("select language from conversations where id = ?", [conversation_id])
             )
         value = rows[0]["language"] if rows else None
-        self._languages[conversation_id] = value
+        self._cache(conversation_id, value)
         return value
 
     def remember(self, conversation_id: str, channel: str, language: str) -> None:
@@ -68,7 +81,7 @@ class ConversationStore:
                 "update conversations set created = coalesce(created, ?) where id = ?",
                 [now, conversation_id],
             )
-        self._languages[conversation_id] = language
+        self._cache(conversation_id, language)
 
     def ping(self) -> bool:
         """True when the database answers."""

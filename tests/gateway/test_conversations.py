@@ -30,3 +30,12 @@ def test_migrations_are_recorded_once(tmp_path: Path) -> None:
 
 def test_in_memory_store_answers_ping() -> None:
     assert ConversationStore().ping()
+
+
+def test_cache_is_bounded_and_evicted_entries_are_read_back(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "gateway.db", cache_size=2)
+    for i, lang in enumerate(["en", "de", "da"]):
+        store.remember(f"c{i}", "rest", lang)
+    assert list(store._languages) == ["c1", "c2"]
+    assert store.language("c0") == "en"  # evicted from the cache, read from SQLite
+    assert len(store._languages) == 2
