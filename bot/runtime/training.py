@@ -72,6 +72,17 @@ def rasa_env(extra: Optional[dict] = None) -> dict:
     return env
 
 
+def training_env() -> dict:
+    """Environment for `rasa train`: Rasa's own training cache switched off.
+
+    Rasa caches component outputs by config and input data, not by code, so a
+    change to a custom component (bot/nlu/) could be trained against stale,
+    cached outputs of the old code. Our fingerprint decides when to train, and a
+    full training takes seconds.
+    """
+    return rasa_env({"RASA_MAX_CACHE_SIZE": "0"})
+
+
 def ensure_model(
     project_dir: Path, models_dir: Path, force: bool = False, quiet: bool = False
 ) -> Path:
@@ -104,7 +115,7 @@ def ensure_model(
         proc = subprocess.run(
             cmd,
             cwd=project_dir,
-            env=rasa_env(),
+            env=training_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

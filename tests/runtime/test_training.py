@@ -48,3 +48,11 @@ def test_an_existing_model_is_reused_without_training(tmp_path: Path) -> None:
     target.write_bytes(b"cached")
     assert ensure_model(root, models, quiet=True) == target
     assert target.read_bytes() == b"cached"
+
+
+def test_rasa_training_cache_is_off() -> None:
+    """Rasa's cache keys on config and data, not code: a changed component must retrain."""
+    from bot.runtime.training import training_env
+
+    env = training_env()
+    assert env["RASA_MAX_CACHE_SIZE"] == "0" and env["RASA_TELEMETRY_ENABLED"] == "false"
