@@ -8,13 +8,14 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 RESULTS ?= var/results
 
-.PHONY: help venv train run shell chat test test-python test-rasa validate lint format clean
+.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content format clean
 
 help:
 	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
 	@echo "make shell    chat with the bot in the terminal (starts it if it is not running)"
 	@echo "make test     set up, train if needed, run the whole test suite"
 	@echo "make lint     ruff and mypy on our code"
+	@echo "make lint-content  check knowledge_base/ entries and the Rasa data (file:line)"
 	@echo "make train    train the Rasa model if its inputs changed"
 
 venv:
@@ -29,8 +30,10 @@ run: venv
 shell chat: venv
 	@$(BIN)/supportbot chat
 
-validate: train
-	$(BIN)/rasa data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+validate: venv
+	$(BIN)/supportbot lint
+
+lint-content: validate
 
 # Conversation tests: every user message's intent and every bot action must match.
 test-rasa: train
@@ -44,13 +47,13 @@ test: lint validate test-rasa test-python
 	@echo "all tests passed"
 
 lint: venv
-	$(BIN)/ruff check bot actions tests
-	$(BIN)/ruff format --check bot actions tests
+	$(BIN)/ruff check bot actions tests benchmarks
+	$(BIN)/ruff format --check bot actions tests benchmarks
 	$(BIN)/mypy
 
 format: venv
-	$(BIN)/ruff format bot actions tests
-	$(BIN)/ruff check --fix bot actions tests
+	$(BIN)/ruff format bot actions tests benchmarks
+	$(BIN)/ruff check --fix bot actions tests benchmarks
 
 clean:
 	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import List, Optional
 
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
@@ -130,6 +131,16 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if body.get("status") == "ok" else 1
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Check the knowledge-base entries and the Rasa training data."""
+    from bot.kb.lint import lint
+
+    settings = _settings(args)
+    kb_dir = Path(args.kb_dir).resolve() if args.kb_dir else settings.kb_dir
+    build = settings.models_dir / ".build"
+    return lint(settings.project_dir, kb_dir, build, rasa=not args.entries_only)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="supportbot", description=__doc__)
@@ -151,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--sender", help="conversation id (default: a random one)")
     chat.add_argument("--port", type=int, help="gateway port of the local bot")
     chat.set_defaults(func=cmd_chat)
+
+    lint = sub.add_parser("lint", help="check knowledge-base entries and Rasa data (file:line)")
+    lint.add_argument("--kb-dir", help="knowledge base to check (default: SUPPORTBOT_KB_DIR)")
+    lint.add_argument(
+        "--entries-only", action="store_true", help="skip `rasa data validate` (faster)"
+    )
+    lint.set_defaults(func=cmd_lint)
 
     health = sub.add_parser("health", help="show the state of each component")
     health.add_argument("--url", help="gateway URL (default: the local one)")

@@ -75,6 +75,7 @@ class Settings:
     project_dir: Path = PROJECT_DIR
     data_dir: Path = field(default_factory=lambda: PROJECT_DIR / "var")
     models_dir: Path = field(default_factory=lambda: PROJECT_DIR / "models")
+    kb_dir: Path = field(default_factory=lambda: PROJECT_DIR / "knowledge_base")
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
@@ -93,6 +94,7 @@ class Settings:
         defaults = cls()
         data_dir = Path(env.get("SUPPORTBOT_DATA_DIR") or defaults.data_dir)
         models_dir = Path(env.get("SUPPORTBOT_MODELS_DIR") or defaults.models_dir)
+        kb_dir = Path(env.get("SUPPORTBOT_KB_DIR") or defaults.kb_dir)
         level = (env.get("SUPPORTBOT_LOG_LEVEL") or defaults.log_level).upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(
@@ -101,6 +103,7 @@ class Settings:
         return cls(
             data_dir=data_dir.resolve(),
             models_dir=models_dir.resolve(),
+            kb_dir=kb_dir.resolve(),
             host=env.get("SUPPORTBOT_HOST") or defaults.host,
             port=_int(env, "SUPPORTBOT_PORT", defaults.port, 0, 65535),
             rasa_port=_int(env, "SUPPORTBOT_RASA_PORT", defaults.rasa_port, 0, 65535),
@@ -115,6 +118,11 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields changed (command-line options)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def kb_status_file(self) -> Path:
+        """Where the action server reports the knowledge base's state (read by /health)."""
+        return self.data_dir / "run" / "kb_status.json"
 
     @property
     def rasa_url(self) -> str:

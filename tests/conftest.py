@@ -70,7 +70,9 @@ class Stack:
             return json.loads(exc.read())
 
 
-def start_stack(tmp: Path, timeout: float = 240.0) -> Stack:
+def start_stack(
+    tmp: Path, timeout: float = 240.0, extra_env: Optional[Dict[str, str]] = None
+) -> Stack:
     """Run `supportbot run` as a user would, on free ports, and wait until ready."""
     ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
     env = dict(os.environ)
@@ -80,6 +82,7 @@ def start_stack(tmp: Path, timeout: float = 240.0) -> Stack:
         SUPPORTBOT_ACTIONS_PORT=str(ports["actions"]),
         SUPPORTBOT_DATA_DIR=str(tmp / "var"),
     )
+    env.update(extra_env or {})
     output = tmp / "supportbot-run.log"
     with open(output, "wb") as log:
         process = subprocess.Popen(

@@ -94,12 +94,13 @@ def test_client_language_hint_sets_the_first_reply_language(stack: Stack) -> Non
     assert status == 200 and replies[0]["metadata"]["language"] == "de"
 
 
-def test_unclear_message_gets_the_fallback_in_the_conversation_language(stack: Stack) -> None:
+def test_unclear_message_gets_dont_know_in_the_conversation_language(stack: Stack) -> None:
     sender = "fallback-de"
     stack.say(sender, "guten morgen")
     reply = stack.say(sender, "xqzt vbnm plokij")[0]
     assert reply["metadata"]["language"] == "de"
-    assert reply["text"].strip() in TEXTS["utter_default"]["de"]
+    assert reply["text"].strip() in TEXTS["utter_kb_unknown"]["de"]
+    assert reply["buttons"][0]["payload"] == "/request_human"
 
 
 def test_health_reports_each_component(stack: Stack) -> None:

@@ -8,6 +8,8 @@ from typing import Dict, Set
 import yaml
 
 from bot.config import PROJECT_DIR
+from bot.kb.catalog import Catalog
+from bot.kb.nlu_data import faq_training_data
 from bot.language import LANGUAGES
 
 
@@ -25,8 +27,11 @@ def test_every_response_exists_in_every_language() -> None:
 def test_every_intent_has_examples_in_every_language() -> None:
     domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
     counts: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for path in (PROJECT_DIR / "data" / "nlu").rglob("*.yml"):
-        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+    entries, _ = Catalog(PROJECT_DIR / "knowledge_base").load()
+    generated = yaml.safe_load(faq_training_data(entries))  # the `faq` intent's examples
+    files = [yaml.safe_load(p.read_text()) for p in (PROJECT_DIR / "data" / "nlu").rglob("*.yml")]
+    for content in [*files, generated]:
+        for block in content.get("nlu", []):
             if "intent" not in block:
                 continue
             lang = (block.get("metadata") or {}).get("language")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import time
+from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from aiohttp import web
@@ -13,6 +17,7 @@ from bot.gateway.conversations import ConversationStore
 from bot.gateway.rasa_client import RasaClient, RasaError, RasaUnavailable
 from bot.gateway.requests import BadRequest, IncomingMessage, parse_rest_body
 from bot.language import DEFAULT_LANGUAGE, LANGUAGES
+from bot.redaction import PASSWORD_ENTRIES, PASSWORD_WARNING, redact
 
 logger = logging.getLogger(__name__)
 
@@ -42,24 +47,44 @@ class Gateway:
         self.settings = settings
         self.rasa = rasa
         self.conversations = conversations
+        self._password_flow: OrderedDict[str, bool] = OrderedDict()
 
     async def handle(self, message: IncomingMessage) -> List[Dict[str, Any]]:
         """Run one customer message and return replies with ``metadata.language``."""
-        known = self.conversations.language(message.conversation_id)
+        conversation = message.conversation_id
+        known = self.conversations.language(conversation)
         client_language = message.metadata.get("language")
         hint = known or (client_language if client_language in LANGUAGES else None)
         metadata = {**message.metadata, "language_hint": hint}
         fallback = hint or DEFAULT_LANGUAGE
+        # Secrets are masked before the text reaches Rasa, its tracker store or any log.
+        redacted = redact(message.text, password_context=conversation in self._password_flow)
+        if redacted.kinds:
+            message = dataclasses.replace(message, text=redacted.text)
+            metadata["redacted"] = list(redacted.kinds)
         try:
             replies = await self.rasa.send(message, metadata)
         except RasaError:
-            logger.exception("Rasa failed on a message of conversation %s", message.conversation_id)
+            logger.exception("Rasa failed on a message of conversation %s", conversation)
             replies = [{"text": APOLOGY[fallback], "metadata": {"error": "assistant_failed"}}]
-        shaped = [self._shape(reply, message.conversation_id, fallback) for reply in replies]
+        shaped = [self._shape(reply, conversation, fallback) for reply in replies]
+        language = shaped[-1]["metadata"]["language"] if shaped else fallback
+        if "password" in redacted.kinds:
+            warning = {"text": PASSWORD_WARNING[language], "metadata": {"redacted": ["password"]}}
+            shaped.insert(0, self._shape(warning, conversation, language))
+        self._track_password_flow(conversation, shaped)
         if shaped:
-            language = shaped[-1]["metadata"]["language"]
-            self.conversations.remember(message.conversation_id, message.channel, language)
+            self.conversations.remember(conversation, message.channel, language)
         return shaped
+
+    def _track_password_flow(self, conversation: str, replies: List[Dict[str, Any]]) -> None:
+        """Remember (bounded, in memory) which conversations are in a sign-in flow."""
+        articles = {r["metadata"].get("kb_article") for r in replies}
+        self._password_flow.pop(conversation, None)
+        if articles & PASSWORD_ENTRIES:
+            self._password_flow[conversation] = True
+            while len(self._password_flow) > 10_000:
+                self._password_flow.popitem(last=False)
 
     @staticmethod
     def _shape(reply: Dict[str, Any], recipient: str, fallback: str) -> Dict[str, Any]:
@@ -99,6 +124,23 @@ async def rest_webhook(request: web.Request) -> web.Response:
     return web.json_response(replies)
 
 
+def knowledge_base_health(status_file: Path) -> Dict[str, Any]:
+    """The knowledge base as the action server last reported it (entries, problems)."""
+    try:
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"status": "starting", "detail": "the action server has not loaded it yet"}
+    except (OSError, ValueError) as exc:
+        return {"status": "error", "detail": f"cannot read {status_file}: {exc}"}
+    # Broken files are reported, but the bot still answers from their last good version.
+    errors = [p for p in status.get("problems", []) if p.get("severity") == "error"]
+    return {
+        "status": "ok" if status.get("entries") else "error",
+        "entries": status.get("entries", 0),
+        "problems": errors,
+    }
+
+
 async def health(request: web.Request) -> web.Response:
     """``GET /health``: each component and its state; 200 only when all are ok."""
     app = request.app
@@ -112,6 +154,7 @@ async def health(request: web.Request) -> web.Response:
         "rasa": await rasa.rasa_health(),
         "action_server": await rasa.actions_health(),
     }
+    components["knowledge_base"] = knowledge_base_health(app[SETTINGS].kb_status_file)
     try:
         ok = app[CONVERSATIONS].ping()
         components["conversation_store"] = {"status": "ok" if ok else "error"}

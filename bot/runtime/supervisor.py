@@ -123,13 +123,20 @@ class Supervisor:
             [
                 sys.executable,
                 "-m",
-                "rasa_sdk",
+                "bot.runtime.action_server",
                 "--actions",
                 "actions",
                 "--port",
                 str(s.actions_port),
             ],
-            rasa_env({"SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"}),
+            rasa_env(
+                {
+                    "SANIC_HOST": "127.0.0.1",
+                    "ACTION_SERVER_SANIC_WORKERS": "1",
+                    "SUPPORTBOT_DATA_DIR": str(s.data_dir),
+                    "SUPPORTBOT_KB_DIR": str(s.kb_dir),
+                }
+            ),
             logs / "actions.log",
         )
         rasa = Child(

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Iterator, List, Optional
 
+from bot.kb.nlu_data import write_faq_training_data
+
 # Everything that changes what `rasa train` produces.
 FINGERPRINT_GLOBS = (
     "config.yml",
@@ -19,6 +21,9 @@ FINGERPRINT_GLOBS = (
     "data/**/*.yml",
     "bot/language.py",
     "bot/nlu/*.py",
+    # The knowledge base's sample questions train the `faq` intent (bot/kb/nlu_data.py).
+    "knowledge_base/**/*.yml",
+    "bot/kb/nlu_data.py",
 )
 
 
@@ -96,6 +101,9 @@ def ensure_model(
         if not quiet:
             print(f"training {target.name} (training data or config changed) ...", flush=True)
         started = time.monotonic()
+        faq = write_faq_training_data(
+            project_dir, project_dir / "knowledge_base", models_dir / ".build" / "faq.yml"
+        )
         cmd = [
             sys.executable,
             "-m",
@@ -107,6 +115,7 @@ def ensure_model(
             "domain.yml",
             "--data",
             "data",
+            str(faq),
             "--out",
             str(models_dir),
             "--fixed-model-name",

@@ -1,0 +1,200 @@
+"""The knowledge base the bot answers from: the files, their index, and live reloading."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.kb.catalog import Catalog
+from bot.kb.entries import Entry, Problem, entry_files
+from bot.kb.index import Hit, Index
+from bot.kb.text import analyzer
+
+log = logging.getLogger(__name__)
+
+# What the bot does with a question, by the best entry's score (0-1) and its lead.
+ANSWER_SCORE = 0.5  # at least this, and clearly ahead of the next entry: answer
+ANSWER_MARGIN = 0.08  # ... "clearly ahead" means by this much
+CLARIFY_SCORE = 0.3  # at least this: ask which of the closest entries is meant
+SHORT_RATIO = 0.5  # a one-word question is ambiguous if the runner-up scores this much of the best
+POLL_SECONDS = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What to do with a question: ``answer``, ``clarify`` or ``none`` (nothing close)."""
+
+    kind: str
+    hits: Tuple[Hit, ...] = ()
+
+    @property
+    def entry_id(self) -> Optional[str]:
+        """The entry to answer with (for ``answer``)."""
+        return self.hits[0].entry_id if self.kind == "answer" and self.hits else None
+
+
+def decide(
+    hits: List[Hit],
+    answer_score: float = ANSWER_SCORE,
+    answer_margin: float = ANSWER_MARGIN,
+    clarify_score: float = CLARIFY_SCORE,
+    short: bool = False,
+) -> Decision:
+    """Answer, clarify or give up, from ranked hits.
+
+    ``short``: the question is a single word ("cancel"), which only gets an answer
+    when no other entry comes close (the runner-up scores under half the best).
+    """
+    if not hits or hits[0].score < clarify_score:
+        return Decision("none", tuple(hits[:3]))
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    lead = hits[0].score - runner_up
+    if short and runner_up >= SHORT_RATIO * hits[0].score:
+        lead = 0.0
+    if hits[0].score >= answer_score and lead >= answer_margin:
+        return Decision("answer", (hits[0],))
+    close = [h for h in hits[:3] if h.score >= clarify_score and hits[0].score - h.score < 0.15]
+    if len(close) < 2:
+        close = hits[:2]
+    return Decision("clarify", tuple(close))
+
+
+def _signature(directory: Path) -> Tuple[Tuple[str, int, int], ...]:
+    out = []
+    for path in entry_files(directory):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+class KnowledgeBase:
+    """Entries from a directory, searchable, reloaded within a second of any file change.
+
+    ``reload()`` reads the files again; ``start_watching()`` does that in a thread
+    whenever a file is added, changed or deleted. A broken file is reported in
+    ``problems`` (and in the status file) and its last good version keeps serving.
+    """
+
+    def __init__(self, directory: Path, status_file: Optional[Path] = None) -> None:
+        self.directory = directory
+        self.status_file = status_file
+        self._catalog = Catalog(directory)
+        self._lock = threading.Lock()
+        self._index: Optional[Index] = None
+        self._signature: Tuple[Tuple[str, int, int], ...] = ()
+        self.problems: List[Problem] = []
+        self.loaded_at = 0.0
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.reload()
+
+    # ------------------------------------------------------------- loading
+    def reload(self) -> bool:
+        """Re-read the files if they changed. Returns whether anything changed."""
+        signature = _signature(self.directory)
+        if self._index is not None and signature == self._signature:
+            return False
+        started = time.perf_counter()
+        entries, problems = self._catalog.load()
+        index = Index(entries)
+        with self._lock:
+            old, self._index = self._index, index
+            self._signature = signature
+            self.problems = problems
+            self.loaded_at = time.time()
+        if old is not None:
+            old.close()
+        for problem in problems:
+            (log.error if problem.severity == "error" else log.warning)(
+                "knowledge base: %s", problem
+            )
+        log.info(
+            "knowledge base: %d entries from %s in %.0f ms",
+            len(entries),
+            self.directory,
+            (time.perf_counter() - started) * 1000,
+        )
+        self._write_status()
+        return True
+
+    def _write_status(self) -> None:
+        if self.status_file is None:
+            return
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.status_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.status()), encoding="utf-8")
+        os.replace(tmp, self.status_file)
+
+    def status(self) -> Dict[str, Any]:
+        """Entries in force and problems, for /health and the logs."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        return {
+            "status": "degraded" if errors else "ok",
+            "entries": len(self.entries),
+            "directory": str(self.directory),
+            "loaded_at": self.loaded_at,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+    def start_watching(self, interval: float = POLL_SECONDS) -> None:
+        """Reload in a background thread whenever the files change."""
+        if self._thread is not None:
+            return
+
+        def watch() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.reload()
+                except Exception:  # keep watching: the last good index keeps serving
+                    log.exception("knowledge base: reload failed; still serving the last index")
+
+        self._thread = threading.Thread(target=watch, name="kb-watch", daemon=True)
+        self._thread.start()
+
+    def stop_watching(self) -> None:
+        """Stop the reload thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    # ------------------------------------------------------------- reading
+    @property
+    def entries(self) -> Dict[str, Entry]:
+        """The entries in force, by id."""
+        index = self._index
+        return index.entries if index is not None else {}
+
+    def get(self, entry_id: str) -> Optional[Entry]:
+        """One entry, or None when it does not exist (any more)."""
+        return self.entries.get(entry_id)
+
+    def search(self, text: str, lang: str, limit: int = 3) -> List[Hit]:
+        """Entries matching ``text`` in ``lang``, best first."""
+        with self._lock:
+            index = self._index
+            assert index is not None
+            return index.search(text, lang, limit)
+
+    def decide(self, text: str, lang: str, exclude: Tuple[str, ...] = ()) -> Decision:
+        """Answer, clarify or nothing close, for one question (``exclude``: entries to skip)."""
+        hits = [
+            h for h in self.search(text, lang, limit=3 + len(exclude)) if h.entry_id not in exclude
+        ]
+        return decide(hits, short=len(analyzer(lang).content_words(text)) <= 1)
+
+    def related(self, entry_id: str) -> List[Entry]:
+        """The entry's related entries that exist."""
+        entry = self.get(entry_id)
+        if entry is None:
+            return []
+        return [e for e in (self.get(r) for r in entry.related) if e is not None]

@@ -1,0 +1,23 @@
+"""The action server: load the knowledge base, then serve `actions/` with rasa_sdk."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Same arguments as `python -m rasa_sdk`; the knowledge base is loaded before serving."""
+    from rasa_sdk.__main__ import main_from_args
+    from rasa_sdk.endpoint import create_argument_parser
+
+    args = create_argument_parser().parse_args(argv)
+    from actions.common import knowledge_base
+
+    # Load now (not on the first question) and watch the files, so /health reports the
+    # knowledge base from the start and edits are live within a second.
+    knowledge_base()
+    main_from_args(args)
+
+
+if __name__ == "__main__":
+    main()

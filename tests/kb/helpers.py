@@ -1,0 +1,37 @@
+"""Writing knowledge-base entry files in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+
+def entry_text(
+    entry_id: str,
+    team: str = "general",
+    questions: Optional[Dict[str, List[str]]] = None,
+    related: Optional[List[str]] = None,
+    answer: str = "Do this.",
+    title: str = "",
+) -> str:
+    """A valid entry file's text; ``questions`` per language default to distinct ones."""
+    data: Dict[str, object] = {"id": entry_id, "team": team}
+    if related:
+        data["related"] = related
+    for lang in ("en", "de", "da"):
+        qs = (questions or {}).get(lang) or [f"{entry_id} {lang} question {i}" for i in range(5)]
+        data[lang] = {
+            "title": title or f"{entry_id} ({lang})",
+            "answer": f"{answer} ({lang})",
+            "questions": qs,
+        }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_entry(directory: Path, entry_id: str, **kwargs: object) -> Path:
+    """Write ``<directory>/<entry_id>.yml``."""
+    path = directory / f"{entry_id}.yml"
+    path.write_text(entry_text(entry_id, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
+    return path
