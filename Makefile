@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 RESULTS ?= var/results
 
-.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content format clean
+.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content bench-kb format clean
 
 help:
 	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint     ruff and mypy on our code"
 	@echo "make lint-content  check knowledge_base/ entries and the Rasa data (file:line)"
 	@echo "make train    train the Rasa model if its inputs changed"
+	@echo "make bench-kb knowledge-base benchmark (hit@1/hit@3, off-topic, latency)"
 
 venv:
 	@scripts/setup-venv
@@ -34,6 +35,9 @@ validate: venv
 	$(BIN)/supportbot lint
 
 lint-content: validate
+
+bench-kb: venv
+	$(PY) benchmarks/kb_bench.py
 
 # Conversation tests: every user message's intent and every bot action must match.
 test-rasa: train

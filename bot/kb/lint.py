@@ -18,7 +18,7 @@ def check_entries(kb_dir: Path) -> List[Problem]:
         return [Problem(str(kb_dir), 1, "knowledge base directory not found")]
     entries, problems = Catalog(kb_dir).load()
     if not entries:
-        problems.append(Problem(str(kb_dir), 1, "no entries"))
+        problems.append(Problem(".", 1, "no usable entries"))
     return problems
 
 
