@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -12,8 +11,6 @@ from rasa_sdk import Tracker
 from bot.config import Settings
 from bot.kb.store import KnowledgeBase
 from bot.language import conversation_language
-
-log = logging.getLogger(__name__)
 
 PERSON_BUTTON = {
     "en": "Talk to a person",

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from bot.kb.entries import Entry, Problem, entry_files, load_entry, question_key
-from bot.language import LANGUAGES
 
 
 class Catalog:
@@ -86,10 +85,8 @@ class Catalog:
                     changed = True
                     break
                 owner_of_id[entry.id] = name
-                for lang in LANGUAGES:
-                    article = entry.article(lang)
-                    for q, line in zip(article.questions, article.question_lines, strict=True):
-                        owner_of_question.setdefault((lang, question_key(q)), (name, line))
+                for lang, q, line in entry.sample_questions():
+                    owner_of_question.setdefault((lang, question_key(q)), (name, line))
             if changed:
                 continue
             ids = {e.id for e in candidates.values()}
@@ -112,14 +109,12 @@ class Catalog:
     def _question_clash(
         name: str, entry: Entry, owners: Dict[Tuple[str, str], Tuple[str, int]]
     ) -> Optional[Problem]:
-        for lang in LANGUAGES:
-            article = entry.article(lang)
-            for q, line in zip(article.questions, article.question_lines, strict=True):
-                owner = owners.get((lang, question_key(q)))
-                if owner is not None:
-                    return Problem(
-                        name,
-                        line,
-                        f"sample question {q!r} ({lang}) is already in {owner[0]}:{owner[1]}",
-                    )
+        for lang, q, line in entry.sample_questions():
+            owner = owners.get((lang, question_key(q)))
+            if owner is not None:
+                return Problem(
+                    name,
+                    line,
+                    f"sample question {q!r} ({lang}) is already in {owner[0]}:{owner[1]}",
+                )
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -65,6 +65,12 @@ class Entry:
     def article(self, lang: str) -> Article:
         """The article in ``lang`` (every entry has all languages)."""
         return self.articles[lang]
+
+    def sample_questions(self) -> Iterator[Tuple[str, str, int]]:
+        """Every sample question as (language, question, line in the file)."""
+        for lang, article in self.articles.items():
+            for question, line in zip(article.questions, article.question_lines, strict=True):
+                yield lang, question, line
 
 
 # ------------------------------------------------------------------- parsing

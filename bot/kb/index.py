@@ -17,7 +17,7 @@ import math
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from typing import Dict, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -26,7 +26,7 @@ from sklearn.preprocessing import normalize
 from sqlite_utils import Database
 
 from bot.kb.entries import Entry
-from bot.kb.text import Analyzer, TypoIndex, words
+from bot.kb.text import TypoIndex, analyzer, words
 from bot.language import LANGUAGES
 
 # How much each kind of document counts when it is an entry's best match.
@@ -61,7 +61,7 @@ class _LanguageIndex:
 
     def __init__(self, db: Database, lang: str, entries: Iterable[Entry]) -> None:
         self.lang = lang
-        self.analyzer = Analyzer(lang)
+        self.analyzer = analyzer(lang)  # shared: its stem cache outlives rebuilds
         self.table = f"docs_{lang}"
         raw: List[Tuple[str, str, str, List[str], List[str]]] = []
         for entry in entries:
@@ -267,19 +267,6 @@ class Index:
             return []
         return self._languages[lang].search(self.db, text, limit)
 
-    def vocabulary(self, lang: str) -> Set[str]:
-        """The index terms of one language (for tests and diagnostics)."""
-        return set(self._languages[lang].idf)
-
-    def explain(self, text: str, lang: str) -> Dict[str, float]:
-        """The analysed query: term → weight (terms starting with NUL are unknown words)."""
-        return self._languages[lang].query_vector(text)
-
     def close(self) -> None:
         """Release the SQLite connection."""
         self.db.conn.close()
-
-
-def entry_of(hits: List[Hit]) -> Optional[str]:
-    """The best hit's entry id, if any."""
-    return hits[0].entry_id if hits else None

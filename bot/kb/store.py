@@ -185,11 +185,9 @@ class KnowledgeBase:
             assert index is not None
             return index.search(text, lang, limit)
 
-    def decide(self, text: str, lang: str, exclude: Tuple[str, ...] = ()) -> Decision:
-        """Answer, clarify or nothing close, for one question (``exclude``: entries to skip)."""
-        hits = [
-            h for h in self.search(text, lang, limit=3 + len(exclude)) if h.entry_id not in exclude
-        ]
+    def decide(self, text: str, lang: str) -> Decision:
+        """Answer, clarify or nothing close, for one question."""
+        hits = self.search(text, lang, limit=3)
         return decide(hits, short=len(analyzer(lang).content_words(text)) <= 1)
 
     def related(self, entry_id: str) -> List[Entry]:

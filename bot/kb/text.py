@@ -116,16 +116,12 @@ class TypoIndex:
 
     def __init__(self, vocabulary: Iterable[str], min_length: int = 5) -> None:
         self.min_length = min_length
-        self.vocabulary: Set[str] = set(vocabulary)
         self._by_delete: Dict[str, Set[str]] = {}
-        for term in self.vocabulary:
+        for term in vocabulary:
             if len(term) < min_length or term.isdigit():
                 continue
             for variant in deletes(term) | {term}:
                 self._by_delete.setdefault(variant, set()).add(term)
-
-    def __contains__(self, term: str) -> bool:
-        return term in self.vocabulary
 
     def corrections(self, term: str) -> Set[str]:
         """Known terms within one edit of ``term`` (empty for short or digit terms)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
@@ -35,3 +36,13 @@ def write_entry(directory: Path, entry_id: str, **kwargs: object) -> Path:
     path = directory / f"{entry_id}.yml"
     path.write_text(entry_text(entry_id, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
     return path
+
+
+def until(seconds: float, check: Callable[[], Any]) -> Any:
+    """Poll ``check`` until it returns something truthy or ``seconds`` pass; its last value."""
+    deadline = time.monotonic() + seconds
+    result = check()
+    while not result and time.monotonic() < deadline:
+        time.sleep(0.05)
+        result = check()
+    return result

@@ -1,4 +1,3 @@
-import time
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ from bot.kb.catalog import Catalog
 from bot.kb.index import Hit, Index
 from bot.kb.store import KnowledgeBase, decide
 from bot.kb.text import Analyzer, TypoIndex
-from tests.kb.helpers import write_entry
+from tests.kb.helpers import until, write_entry
 
 
 @pytest.fixture(scope="module")
@@ -89,22 +88,13 @@ def test_edits_are_live_within_two_seconds(tmp_path: Path) -> None:
         write_entry(tmp_path, "opening-hours", questions={"en": [
             "when is the shop open", "opening hours", "are you open on sunday",
             "what time do you close", "open today"]})  # fmt: skip
-        assert _within(2.0, lambda: kb.get("opening-hours") is not None)
+        assert until(2.0, lambda: kb.get("opening-hours") is not None)
         # edit
         write_entry(tmp_path, "gift-wrap", answer="We now wrap for free.")
-        assert _within(2.0, lambda: "free" in kb.get("gift-wrap").article("en").answer)
+        assert until(2.0, lambda: "free" in kb.get("gift-wrap").article("en").answer)
         # delete
         (tmp_path / "gift-wrap.yml").unlink()
-        assert _within(2.0, lambda: kb.get("gift-wrap") is None)
+        assert until(2.0, lambda: kb.get("gift-wrap") is None)
         assert kb.status()["entries"] == 1
     finally:
         kb.stop_watching()
-
-
-def _within(seconds: float, condition) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False

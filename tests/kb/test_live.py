@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import PROJECT_DIR
 from tests.conftest import Stack, start_stack, stop_stack
-from tests.kb.helpers import write_entry
+from tests.kb.helpers import until, write_entry
 from tests.test_conversations_rest import TEXTS
 
 pytestmark = pytest.mark.stack
@@ -150,15 +150,6 @@ def kb_stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         stop_stack(running)
 
 
-def _until(seconds: float, check) -> object:
-    deadline = time.monotonic() + seconds
-    result = check()
-    while not result and time.monotonic() < deadline:
-        time.sleep(0.1)
-        result = check()
-    return result
-
-
 def test_hot_reload_add_edit_delete_and_broken(kb_stack: Stack) -> None:
     kb_dir: Path = kb_stack.kb_dir  # type: ignore[attr-defined]
     questions = {"en": ["do you gift wrap", "can you wrap my present", "gift wrapping",
@@ -174,16 +165,16 @@ def test_hot_reload_add_edit_delete_and_broken(kb_stack: Stack) -> None:
     # add
     started = time.monotonic()
     write_entry(kb_dir, "gift-wrap", questions=questions, answer="Gift wrap costs EUR 3.")
-    assert _until(2.0, lambda: article("can you gift wrap my present?", "hr-1")[0] == "gift-wrap")
+    assert until(2.0, lambda: article("can you gift wrap my present?", "hr-1")[0] == "gift-wrap")
     assert time.monotonic() - started < 2.5
     # edit
     write_entry(kb_dir, "gift-wrap", questions=questions, answer="Gift wrap is now free.")
-    assert _until(2.0, lambda: "now free" in article("can you gift wrap my present?", "hr-2")[1])
+    assert until(2.0, lambda: "now free" in article("can you gift wrap my present?", "hr-2")[1])
     # broken: the last good version keeps serving, and /health names the file
     (kb_dir / "gift-wrap.yml").write_text("id: gift-wrap\nteam: [unclosed\n")
-    problems = _until(2.0, lambda: kb_stack.health()["components"]["knowledge_base"]["problems"])
+    problems = until(2.0, lambda: kb_stack.health()["components"]["knowledge_base"]["problems"])
     assert problems and problems[0]["file"] == "gift-wrap.yml"
     assert "now free" in article("can you gift wrap my present?", "hr-3")[1]
     # delete
     (kb_dir / "gift-wrap.yml").unlink()
-    assert _until(2.0, lambda: article("can you gift wrap my present?", "hr-4")[0] != "gift-wrap")
+    assert until(2.0, lambda: article("can you gift wrap my present?", "hr-4")[0] != "gift-wrap")
