@@ -20,9 +20,14 @@ log = logging.getLogger(__name__)
 
 # What the bot does with a question, by the best entry's score (0-1) and its lead.
 ANSWER_SCORE = 0.5  # at least this, and clearly ahead of the next entry: answer
+RANKED_ANSWER_SCORE = 0.55  # the same with the re-ranker, whose probabilities lift scores
 ANSWER_MARGIN = 0.08  # ... "clearly ahead" means by this much
 CLARIFY_SCORE = 0.3  # at least this: ask which of the closest entries is meant
 SHORT_RATIO = 0.5  # a one-word question is ambiguous if the runner-up scores this much of the best
+# Answer only when at least this share of the question (by word weight) is in the entries'
+# words; otherwise ask. Off-topic questions in the shop's words ("reset my router
+# password") stay below it, real questions rarely do.
+ANSWER_COVERAGE = 0.8
 POLL_SECONDS = 0.5
 
 
@@ -40,29 +45,40 @@ class Decision:
 
 
 def decide(
-    hits: List[Hit],
-    answer_score: float = ANSWER_SCORE,
-    answer_margin: float = ANSWER_MARGIN,
-    clarify_score: float = CLARIFY_SCORE,
-    short: bool = False,
+    hits: List[Hit], ranked: bool = False, short: bool = False, coverage: float = 1.0
 ) -> Decision:
-    """Answer, clarify or give up, from ranked hits.
+    """Answer, clarify or give up, from ranked hits (the thresholds above).
 
+    ``ranked``: the scores come with the re-ranker (a higher answer threshold).
     ``short``: the question is a single word ("cancel"), which only gets an answer
     when no other entry comes close (the runner-up scores under half the best).
+    ``coverage``: the share of the question in the entries' words; a question mostly
+    about other things gets a clarifying question, never a straight answer.
     """
-    if not hits or hits[0].score < clarify_score:
+    if not hits or hits[0].score < CLARIFY_SCORE:
         return Decision("none", tuple(hits[:3]))
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     lead = hits[0].score - runner_up
     if short and runner_up >= SHORT_RATIO * hits[0].score:
         lead = 0.0
-    if hits[0].score >= answer_score and lead >= answer_margin:
+    answer_score = RANKED_ANSWER_SCORE if ranked else ANSWER_SCORE
+    if hits[0].score >= answer_score and lead >= ANSWER_MARGIN and coverage >= ANSWER_COVERAGE:
         return Decision("answer", (hits[0],))
-    close = [h for h in hits[:3] if h.score >= clarify_score and hits[0].score - h.score < 0.15]
+    close = [h for h in hits[:3] if h.score >= CLARIFY_SCORE and hits[0].score - h.score < 0.15]
     if len(close) < 2:
         close = hits[:2]
     return Decision("clarify", tuple(close))
+
+
+def decide_question(index: Index, text: str, lang: str) -> Decision:
+    """What to do with one question, searched in ``index``."""
+    hits, coverage = index.lookup(text, lang, limit=3)
+    return decide(
+        hits,
+        ranked=index.ranked,
+        short=len(analyzer(lang).content_words(text)) <= 1,
+        coverage=coverage,
+    )
 
 
 def _signature(directory: Path) -> Tuple[Tuple[str, int, int], ...]:
@@ -84,7 +100,9 @@ class KnowledgeBase:
     ``problems`` (and in the status file) and its last good version keeps serving.
     """
 
-    def __init__(self, directory: Path, status_file: Optional[Path] = None) -> None:
+    def __init__(
+        self, directory: Path, status_file: Optional[Path] = None, rank: bool = True
+    ) -> None:
         self.directory = directory
         self.status_file = status_file
         self._catalog = Catalog(directory)
@@ -95,7 +113,10 @@ class KnowledgeBase:
         self.loaded_at = 0.0
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._rank = rank
+        self._ranking: Optional[threading.Thread] = None
         self.reload()
+        self.wait_ranked()  # the first answers already use the re-ranker
 
     # ------------------------------------------------------------- loading
     def reload(self) -> bool:
@@ -107,12 +128,18 @@ class KnowledgeBase:
         entries, problems = self._catalog.load()
         index = Index(entries)
         with self._lock:
-            old, self._index = self._index, index
+            # The old index is not closed: a search may still be using it. Its in-memory
+            # database goes when the last reference does.
+            self._index = index
             self._signature = signature
             self.problems = problems
             self.loaded_at = time.time()
-        if old is not None:
-            old.close()
+        if self._rank:
+            # The new entries are live now; the re-ranker follows a moment later.
+            self._ranking = threading.Thread(
+                target=self._train_rankers, args=(index,), name="kb-rank", daemon=True
+            )
+            self._ranking.start()
         for problem in problems:
             (log.error if problem.severity == "error" else log.warning)(
                 "knowledge base: %s", problem
@@ -125,6 +152,24 @@ class KnowledgeBase:
         )
         self._write_status()
         return True
+
+    def _train_rankers(self, index: Index) -> None:
+        started = time.perf_counter()
+        try:
+            trained = index.train_rankers()
+        except Exception:  # the index keeps serving without it
+            log.exception("knowledge base: training the re-ranker failed")
+            return
+        if trained:
+            log.info(
+                "knowledge base: re-ranker trained in %.0f ms",
+                (time.perf_counter() - started) * 1000,
+            )
+
+    def wait_ranked(self, timeout: Optional[float] = None) -> None:
+        """Wait until the current index's re-ranker is trained (or was skipped)."""
+        if self._ranking is not None:
+            self._ranking.join(timeout)
 
     def _write_status(self) -> None:
         if self.status_file is None:
@@ -142,6 +187,7 @@ class KnowledgeBase:
             "entries": len(self.entries),
             "directory": str(self.directory),
             "loaded_at": self.loaded_at,
+            "reranker": self._index is not None and self._index.ranked,
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -180,15 +226,16 @@ class KnowledgeBase:
 
     def search(self, text: str, lang: str, limit: int = 3) -> List[Hit]:
         """Entries matching ``text`` in ``lang``, best first."""
+        return self._current().search(text, lang, limit)
+
+    def _current(self) -> Index:
         with self._lock:
-            index = self._index
-            assert index is not None
-            return index.search(text, lang, limit)
+            assert self._index is not None
+            return self._index
 
     def decide(self, text: str, lang: str) -> Decision:
         """Answer, clarify or nothing close, for one question."""
-        hits = self.search(text, lang, limit=3)
-        return decide(hits, short=len(analyzer(lang).content_words(text)) <= 1)
+        return decide_question(self._current(), text, lang)
 
     def related(self, entry_id: str) -> List[Entry]:
         """The entry's related entries that exist."""

@@ -10,8 +10,11 @@ from bot.kb.entries import question_key
 from bot.kb.store import KnowledgeBase
 from bot.language import LANGUAGES
 
-# A regression floor; the aim is 95 % hit@1 (measured figures are in README.md).
-FLOOR = 0.85
+# Regression floors; the aim is 95 % hit@1 (measured figures are in README.md:
+# 95.0/90.7/92.7 % en/de/da).
+FLOOR = 0.88
+WRONG_ANSWERS = 0.03  # straight answers with the wrong entry (measured 0.3-1.7 %)
+FALSE_ANSWERS = 0.07  # off-topic questions answered (goal 5 %; measured 0-5 %)
 
 
 def heldout(lang: str) -> Dict:
@@ -53,4 +56,14 @@ def test_hit_at_1_stays_above_the_floor(kb: KnowledgeBase, lang: str) -> None:
 def test_off_topic_questions_are_rarely_answered(kb: KnowledgeBase, lang: str) -> None:
     questions = heldout(lang)["off_topic"]
     answered = [q for q in questions if kb.decide(q, lang).kind == "answer"]
-    assert len(answered) / len(questions) <= 0.10, answered
+    assert len(answered) / len(questions) <= FALSE_ANSWERS, answered
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_straight_answers_are_rarely_wrong_and_often_given(kb: KnowledgeBase, lang: str) -> None:
+    cases = [(e, q) for e, qs in heldout(lang)["paraphrases"].items() for q in qs]
+    decisions = [(e, kb.decide(q, lang)) for e, q in cases]
+    answers = [(e, d.entry_id) for e, d in decisions if d.kind == "answer"]
+    wrong = [a for a in answers if a[0] != a[1]]
+    assert len(wrong) / len(cases) <= WRONG_ANSWERS, wrong
+    assert len(answers) / len(cases) >= 0.4  # measured 47-58 %; the rest mostly clarify
