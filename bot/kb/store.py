@@ -165,6 +165,8 @@ class KnowledgeBase:
                 "knowledge base: re-ranker trained in %.0f ms",
                 (time.perf_counter() - started) * 1000,
             )
+            if index is self._index:
+                self._write_status()  # /health shows the re-ranker in use
 
     def wait_ranked(self, timeout: Optional[float] = None) -> None:
         """Wait until the current index's re-ranker is trained (or was skipped)."""
@@ -175,7 +177,7 @@ class KnowledgeBase:
         if self.status_file is None:
             return
         self.status_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.status_file.with_suffix(".tmp")
+        tmp = self.status_file.with_suffix(f".{threading.get_ident()}.tmp")  # per writer thread
         tmp.write_text(json.dumps(self.status()), encoding="utf-8")
         os.replace(tmp, self.status_file)
 

@@ -1,5 +1,6 @@
 """The learnt re-ranker, and how the index and the knowledge base use it."""
 
+import json
 import logging
 from pathlib import Path
 from typing import Dict
@@ -68,8 +69,10 @@ def test_large_knowledge_bases_are_ranked_by_the_index_alone(
 def test_the_knowledge_base_trains_the_ranker_and_again_after_an_edit(tmp_path: Path) -> None:
     write_entry(tmp_path, "gift-wrap", questions={"en": ["can you gift wrap my order"]})
     write_entry(tmp_path, "price-match", questions={"en": ["do you match lower prices"]})
-    kb = KnowledgeBase(tmp_path)
+    status_file = tmp_path / "status" / "kb_status.json"
+    kb = KnowledgeBase(tmp_path, status_file=status_file)
     assert kb.status()["reranker"] is True
+    assert json.loads(status_file.read_text())["reranker"] is True  # what /health reads
     write_entry(tmp_path, "store-pickup", questions={"en": ["can I collect my order in a shop"]})
     assert kb.reload()
     kb.wait_ranked(timeout=30)
