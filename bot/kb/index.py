@@ -134,7 +134,7 @@ class _LanguageIndex:
             analyzer="char_wb",
             ngram_range=(2, 5),
             sublinear_tf=True,
-            preprocessor=self._char_text,
+            preprocessor=self.analyzer.words_and_stems,
             dtype=np.float32,
         )
         matrix = self.vectorizer.fit_transform([text for _, _, text, _ in rows])
@@ -147,10 +147,6 @@ class _LanguageIndex:
             shape=(len(self.entry_ids), len(rows)),
         )
         self.centroids = normalize(owner @ matrix).tocsr()
-
-    def _char_text(self, text: str) -> str:
-        content = self.analyzer.content_words(text)
-        return " ".join(content + [self.analyzer.stem(w) for w in content])
 
     def char_scores(self, text: str, candidates: Iterable[str] = ()) -> Dict[str, float]:
         """Cosine of the question with entries' character n-gram centroids (above 0).

@@ -52,7 +52,7 @@ class Ranker:
                         analyzer="char_wb",
                         ngram_range=(2, 5),
                         sublinear_tf=True,
-                        preprocessor=self._words_and_stems,
+                        preprocessor=self.analyzer.words_and_stems,
                         dtype=np.float32,
                     ),
                 ),
@@ -79,12 +79,8 @@ class Ranker:
             self.model.fit(matrix, labels)
         self.classes = [str(c) for c in self.model.classes_]
 
-    def _words_and_stems(self, text: str) -> str:
-        content = self.analyzer.content_words(text)
-        return " ".join(content + [self.analyzer.stem(w) for w in content])
-
     def _stems(self, text: str) -> str:
-        return " ".join(self.analyzer.stem(w) for w in self.analyzer.content_words(text))
+        return " ".join(self.analyzer.terms(text))
 
     def scores(self, text: str) -> Dict[str, float]:
         """Probability of each entry (summing to 1), or {} when there is nothing to rank."""

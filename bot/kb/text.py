@@ -72,6 +72,11 @@ class Analyzer:
         """Stems of the content words of ``text``, in order (duplicates kept)."""
         return [self.stem(w) for w in self.content_words(text)]
 
+    def words_and_stems(self, text: str) -> str:
+        """The content words of ``text`` followed by their stems (for character n-grams)."""
+        content = self.content_words(text)
+        return " ".join(content + [self.stem(w) for w in content])
+
     def split_compound(self, word: str, known: Callable[[str], bool]) -> Optional[List[str]]:
         """Stems of the parts of a compound whose parts are all ``known``, or None.
 
