@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 RESULTS ?= var/results
 
-.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content bench-kb format clean
+.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content bench-kb bench-signals format clean
 
 help:
 	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint-content  check knowledge_base/ entries and the Rasa data (file:line)"
 	@echo "make train    train the Rasa model if its inputs changed"
 	@echo "make bench-kb knowledge-base benchmark (hit@1/hit@3, off-topic, latency)"
+	@echo "make bench-signals frustration/complexity detector (F1, public sets, speed)"
 
 venv:
 	@scripts/setup-venv
@@ -38,6 +39,9 @@ lint-content: validate
 
 bench-kb: venv
 	$(PY) benchmarks/kb_bench.py
+
+bench-signals: venv
+	$(PY) benchmarks/signals_bench.py
 
 # Conversation tests: every user message's intent and every bot action must match.
 test-rasa: train

@@ -13,6 +13,16 @@ from actions.common import knowledge_base, language
 CONTACT_ENTRY = "contact-hours"
 
 
+def send_contact_details(dispatcher: CollectingDispatcher, lang: str) -> None:
+    """How to reach the support team: the intro and the contact-hours entry."""
+    dispatcher.utter_message(response="utter_human_contact")
+    entry = knowledge_base().get(CONTACT_ENTRY)
+    if entry is not None:
+        dispatcher.utter_message(
+            text=entry.article(lang).answer, kb_article=entry.id, language=lang
+        )
+
+
 class ActionRequestHuman(Action):
     """Tell the customer how to reach a person (the support team's channels and hours).
 
@@ -28,11 +38,5 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Send the contact details in the conversation's language."""
-        lang = language(tracker)
-        dispatcher.utter_message(response="utter_human_contact")
-        entry = knowledge_base().get(CONTACT_ENTRY)
-        if entry is not None:
-            dispatcher.utter_message(
-                text=entry.article(lang).answer, kb_article=entry.id, language=lang
-            )
+        send_contact_details(dispatcher, language(tracker))
         return [SlotSet("kb_feedback_pending", False)]

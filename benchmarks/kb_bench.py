@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -32,27 +30,12 @@ from tqdm import tqdm
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from benchmarks.common import DATASETS, RESULTS, machine  # noqa: E402
 from bot.kb.entries import TEAMS, Article, Entry  # noqa: E402
 from bot.kb.index import Index  # noqa: E402
 from bot.kb.store import KnowledgeBase  # noqa: E402
 from bot.kb.text import words  # noqa: E402
 from bot.language import LANGUAGES  # noqa: E402
-
-RESULTS = PROJECT_DIR / "benchmarks" / "results"
-DATASETS = Path(os.environ.get("SUPPORTBOT_DATASETS", PROJECT_DIR.parent / "shared" / "datasets"))
-
-
-def machine() -> str:
-    """CPU model and core count, for the report."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def heldout(lang: str) -> Dict[str, Any]:

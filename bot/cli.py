@@ -138,7 +138,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     settings = _settings(args)
     kb_dir = Path(args.kb_dir).resolve() if args.kb_dir else settings.kb_dir
     build = settings.models_dir / ".build"
-    return lint(settings.project_dir, kb_dir, build, rasa=not args.entries_only)
+    return lint(
+        settings.project_dir,
+        kb_dir,
+        build,
+        rasa=not args.entries_only,
+        escalation_dir=settings.escalation_dir,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,6 +76,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: PROJECT_DIR / "var")
     models_dir: Path = field(default_factory=lambda: PROJECT_DIR / "models")
     kb_dir: Path = field(default_factory=lambda: PROJECT_DIR / "knowledge_base")
+    escalation_dir: Path = field(default_factory=lambda: PROJECT_DIR / "escalation")
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
@@ -95,6 +96,7 @@ class Settings:
         data_dir = Path(env.get("SUPPORTBOT_DATA_DIR") or defaults.data_dir)
         models_dir = Path(env.get("SUPPORTBOT_MODELS_DIR") or defaults.models_dir)
         kb_dir = Path(env.get("SUPPORTBOT_KB_DIR") or defaults.kb_dir)
+        escalation_dir = Path(env.get("SUPPORTBOT_ESCALATION_DIR") or defaults.escalation_dir)
         level = (env.get("SUPPORTBOT_LOG_LEVEL") or defaults.log_level).upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(
@@ -104,6 +106,7 @@ class Settings:
             data_dir=data_dir.resolve(),
             models_dir=models_dir.resolve(),
             kb_dir=kb_dir.resolve(),
+            escalation_dir=escalation_dir.resolve(),
             host=env.get("SUPPORTBOT_HOST") or defaults.host,
             port=_int(env, "SUPPORTBOT_PORT", defaults.port, 0, 65535),
             rasa_port=_int(env, "SUPPORTBOT_RASA_PORT", defaults.rasa_port, 0, 65535),

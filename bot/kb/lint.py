@@ -1,11 +1,11 @@
-"""`supportbot lint`: check the knowledge base and the Rasa data before committing."""
+"""`supportbot lint`: check the knowledge base, escalation files and Rasa data before committing."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
 from bot.kb.catalog import Catalog
 from bot.kb.entries import Problem
@@ -19,6 +19,24 @@ def check_entries(kb_dir: Path) -> List[Problem]:
     entries, problems = Catalog(kb_dir).load()
     if not entries:
         problems.append(Problem(".", 1, "no usable entries"))
+    return problems
+
+
+def check_escalation(escalation_dir: Path) -> List[str]:
+    """Problems in escalation/policy.yml and escalation/lexicons/<lang>.yml."""
+    from bot.signals.conversation import EscalationConfig, PolicyConfigError
+    from bot.signals.detector import Detector
+    from bot.signals.lexicon import LexiconError
+
+    problems = []
+    try:
+        EscalationConfig.from_file(escalation_dir / "policy.yml")
+    except PolicyConfigError as exc:
+        problems.append(str(exc))
+    try:
+        Detector.from_directory(escalation_dir / "lexicons")
+    except LexiconError as exc:
+        problems.append(str(exc))
     return problems
 
 
@@ -41,7 +59,12 @@ def validate_rasa_data(project_dir: Path, build_dir: Path) -> subprocess.Complet
 
 
 def lint(
-    project_dir: Path, kb_dir: Path, build_dir: Path, rasa: bool = True, out: TextIO = sys.stdout
+    project_dir: Path,
+    kb_dir: Path,
+    build_dir: Path,
+    rasa: bool = True,
+    out: TextIO = sys.stdout,
+    escalation_dir: Optional[Path] = None,
 ) -> int:
     """Print problems as ``file:line: severity: message``; 1 when any is an error."""
     problems = check_entries(kb_dir)
@@ -50,6 +73,11 @@ def lint(
     errors = sum(p.severity == "error" for p in problems)
     print(f"knowledge base: {errors} error(s), {len(problems) - errors} warning(s)", file=out)
     failed = errors > 0
+    escalation = check_escalation(escalation_dir or project_dir / "escalation")
+    for message in escalation:
+        print(f"{message}: error", file=out)
+    print(f"escalation rules and lexicons: {len(escalation)} error(s)", file=out)
+    failed = failed or bool(escalation)
     if rasa:
         proc = validate_rasa_data(project_dir, build_dir)
         lines = [

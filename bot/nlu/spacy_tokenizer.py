@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -14,28 +13,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import DEFAULT_LANGUAGE, LANGUAGES
 from bot.nlu.language_identifier import LANGUAGE
-
-
-@functools.cache
-def _pipeline(lang: str) -> Tuple[Any, Any]:
-    """A blank spaCy tokenizer and the lemma lookup table from spacy-lookups-data."""
-    import spacy
-    from spacy.lookups import load_lookups
-
-    nlp = spacy.blank(lang)
-    # A spaCy Table: keys are hashed, so look strings up with .get(), never copy to a dict.
-    table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
-    return nlp.tokenizer, table
-
-
-def lemmatize(word: str, table: Any) -> str:
-    """Lower-cased lemma of a word; German nouns are looked up capitalised too."""
-    lower = word.lower()
-    for key in (word, lower, lower.capitalize()):
-        lemma = table.get(key)
-        if lemma:
-            return lemma.lower()
-    return lower
+from bot.spacy_lang import lemmatize
+from bot.spacy_lang import pipeline as _pipeline
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

@@ -21,6 +21,8 @@ FINGERPRINT_GLOBS = (
     "data/**/*.yml",
     "bot/language.py",
     "bot/nlu/*.py",
+    "bot/policies/*.py",
+    "bot/spacy_lang.py",
     # The knowledge base's sample questions train the `faq` intent (bot/kb/nlu_data.py).
     "knowledge_base/**/*.yml",
     "bot/kb/nlu_data.py",

@@ -47,3 +47,27 @@ def test_lint_checks_the_shipped_knowledge_base_and_rasa_data() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "rasa data validate: ok" in result.stdout
+
+
+def test_lint_reports_broken_escalation_files(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    escalation = tmp_path / "escalation"
+    shutil.copytree(PROJECT_DIR / "escalation", escalation)
+    (escalation / "policy.yml").write_text("frustration:\n  threshold: high\n")
+    (escalation / "lexicons" / "da.yml").write_text("frustration: [\n")
+    (tmp_path / "kb").mkdir()
+    write_entry(tmp_path / "kb", "one")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "lint", "--entries-only", "--kb-dir", str(tmp_path / "kb")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SUPPORTBOT_ESCALATION_DIR": str(escalation)},
+    )
+    assert result.returncode == 1, result.stdout
+    assert "policy.yml: frustration.threshold must be a number 0-1: error" in result.stdout
+    assert "da.yml: not valid YAML" in result.stdout
+    assert "escalation rules and lexicons: 2 error(s)" in result.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.spacy_tokenizer import _pipeline, lemmatize
+from bot.spacy_lang import lemmatize
+from bot.spacy_lang import pipeline as _pipeline
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Frustration and technical-complexity signals: lexicons, the detector, the conversation view."""
