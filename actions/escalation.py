@@ -10,11 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language
 from actions.human import send_contact_details
+from bot.signals.conversation import FRUSTRATION_REASON, TECHNICAL_REASON
 
-FRUSTRATION_REASON = "frustration"
 RESPONSES = {
     FRUSTRATION_REASON: "utter_escalate_frustration",
-    "technical_complexity": "utter_escalate_technical",
+    TECHNICAL_REASON: "utter_escalate_technical",
 }
 
 

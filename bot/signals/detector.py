@@ -96,10 +96,6 @@ class Signals:
         except (TypeError, ValueError):
             return NEUTRAL
 
-    def labels(self, kind: Optional[str] = None) -> List[str]:
-        """The cues' labels, strongest first (optionally of one kind)."""
-        return [c.label for c in self.cues if kind is None or c.kind == kind]
-
 
 NEUTRAL = Signals(0.0, 0.0)
 
@@ -171,25 +167,26 @@ class Detector:
         """Scores and cues of one message in ``lang`` (None: try every language)."""
         if not text or not text.strip() or text.lstrip().startswith("/"):
             return NEUTRAL  # empty, or a button payload such as /affirm
-        if lang not in self.lexicons and self.lexicons:
-            results = [self.score(text, other) for other in self.lexicons]
-            return max(results, key=lambda s: (max(s.frustration, s.complexity), len(s.cues)))
-        cues: List[Cue] = []
-        mitigated = False
+        shared = _pattern_cues(text[: 4 * MAX_CHARS])
         if lang in self.lexicons:
-            lexicon, index = self.lexicons[lang], self._indexes[lang]
-            tokens, clauses = _tokens(text[:MAX_CHARS], lang)
-            mitigated = self._lexicon_cues(lexicon, index, tokens, clauses, cues)
-            cues.extend(_waiting_cues(lexicon, tokens, clauses))
-        head = text[: 4 * MAX_CHARS]
-        for cue in filter(None, (patterns.shouting(head), patterns.repeated_marks(head))):
-            cues.append(Cue(FRUSTRATION, cue.name, cue.label, cue.weight, cue.evidence))
-        for cue in patterns.technical_cues(head):
-            cues.append(Cue(TECHNICAL, cue.name, cue.label, cue.weight, cue.evidence))
-        long_cue = _length_cue(head)
-        if long_cue:
-            cues.append(long_cue)
-        return _combine(cues, mitigated)
+            cues, mitigated = self._language_cues(text, lang)
+            return _combine(shared + cues, mitigated)
+        if not self.lexicons:  # none loaded: the patterns alone
+            return _combine(shared, False)
+        results = []
+        for other in self.lexicons:  # no language: the reading that finds most
+            cues, mitigated = self._language_cues(text, other)
+            results.append(_combine(shared + cues, mitigated))
+        return max(results, key=lambda s: (max(s.frustration, s.complexity), len(s.cues)))
+
+    def _language_cues(self, text: str, lang: str) -> Tuple[List[Cue], bool]:
+        """The lexicon's cues in ``text``, and whether a mitigator matched."""
+        lexicon, index = self.lexicons[lang], self._indexes[lang]
+        tokens, clauses = _tokens(text[:MAX_CHARS], lang)
+        cues: List[Cue] = []
+        mitigated = self._lexicon_cues(lexicon, index, tokens, clauses, cues)
+        cues.extend(_waiting_cues(lexicon, tokens, clauses))
+        return cues, mitigated
 
     def _lexicon_cues(
         self,
@@ -239,11 +236,24 @@ class Detector:
         return mitigated
 
 
+def _pattern_cues(text: str) -> List[Cue]:
+    """The language-independent cues: shouting, "!!!", codes, traces, long descriptions."""
+    cues = [
+        Cue(FRUSTRATION, c.name, c.label, c.weight, c.evidence)
+        for c in filter(None, (patterns.shouting(text), patterns.repeated_marks(text)))
+    ]
+    cues += [
+        Cue(TECHNICAL, c.name, c.label, c.weight, c.evidence) for c in patterns.technical_cues(text)
+    ]
+    long_cue = _length_cue(text)
+    return cues + [long_cue] if long_cue else cues
+
+
 def _tokenizer(lang: str) -> Any:
     """``text -> [(lower, lemma)]`` with ``lang``'s spaCy rules (for compiling lexicons)."""
 
     def tokenize(text: str) -> List[Token]:
-        return [t for t in _tokens(text, lang)[0]]
+        return _tokens(text, lang)[0]
 
     return tokenize
 
