@@ -55,13 +55,13 @@ test: lint validate test-rasa test-python
 	@echo "all tests passed"
 
 lint: venv
-	$(BIN)/ruff check bot actions tests benchmarks
-	$(BIN)/ruff format --check bot actions tests benchmarks
+	$(BIN)/ruff check bot actions handoff tests benchmarks
+	$(BIN)/ruff format --check bot actions handoff tests benchmarks
 	$(BIN)/mypy
 
 format: venv
-	$(BIN)/ruff format bot actions tests benchmarks
-	$(BIN)/ruff check --fix bot actions tests benchmarks
+	$(BIN)/ruff format bot actions handoff tests benchmarks
+	$(BIN)/ruff check --fix bot actions handoff tests benchmarks
 
 clean:
 	rm -rf var models results .pytest_cache .mypy_cache .ruff_cache

@@ -16,10 +16,13 @@ from actions.common import (
     language,
     person_button,
 )
+from actions.handoff import start_handoff
 from bot.kb.entries import Entry
+from handoff.packet import NOT_UNDERSTOOD_LIMIT, not_understood_in_a_row
 
 # Entries that start the guided password-reset flow instead of a plain "did it help?".
 PASSWORD_RESET = "password-reset"
+UNKNOWN = "utter_kb_unknown"
 
 
 def send_entry(dispatcher: CollectingDispatcher, entry: Entry, lang: str) -> List[EventType]:
@@ -85,7 +88,10 @@ class ActionAnswerQuestion(Action):
             buttons = [entry_button(e.id, e.article(lang).title) for e in entries]
             dispatcher.utter_message(response="utter_kb_clarify", buttons=buttons)
             return [SlotSet("kb_feedback_pending", False)]
-        dispatcher.utter_message(response="utter_kb_unknown")
+        if not_understood_in_a_row(tracker.events) >= NOT_UNDERSTOOD_LIMIT - 1:
+            # the third message in a row the bot cannot help with
+            return start_handoff(dispatcher, tracker, "not_understood")
+        dispatcher.utter_message(response=UNKNOWN)
         return [SlotSet("kb_feedback_pending", False)]
 
 

@@ -48,7 +48,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime.training import TrainingFailed, ensure_model
 
     s = _settings(args)
+    from bot.redaction import install_log_redaction
+
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()  # no card number, IBAN, code or password reaches a log line
     try:
         model = ensure_model(s.project_dir, s.models_dir)
     except TrainingFailed as exc:
@@ -144,6 +147,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         build,
         rasa=not args.entries_only,
         escalation_dir=settings.escalation_dir,
+        handoff_config=settings.handoff_config,
     )
 
 
@@ -180,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--url", help="gateway URL (default: the local one)")
     health.add_argument("--port", type=int, help="gateway port of the local bot")
     health.set_defaults(func=cmd_health)
+
+    from handoff.cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

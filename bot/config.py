@@ -77,6 +77,9 @@ class Settings:
     models_dir: Path = field(default_factory=lambda: PROJECT_DIR / "models")
     kb_dir: Path = field(default_factory=lambda: PROJECT_DIR / "knowledge_base")
     escalation_dir: Path = field(default_factory=lambda: PROJECT_DIR / "escalation")
+    handoff_config: Path = field(default_factory=lambda: PROJECT_DIR / "handoff" / "config.yml")
+    # Bearer token of the agent API (/api/handoffs) for the CLI and integrations.
+    agent_token: Optional[str] = None
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
@@ -97,6 +100,10 @@ class Settings:
         models_dir = Path(env.get("SUPPORTBOT_MODELS_DIR") or defaults.models_dir)
         kb_dir = Path(env.get("SUPPORTBOT_KB_DIR") or defaults.kb_dir)
         escalation_dir = Path(env.get("SUPPORTBOT_ESCALATION_DIR") or defaults.escalation_dir)
+        handoff_config = Path(env.get("SUPPORTBOT_HANDOFF_CONFIG") or defaults.handoff_config)
+        agent_token = env.get("SUPPORTBOT_AGENT_TOKEN", "").strip() or None
+        if agent_token is not None and len(agent_token) < 16:
+            raise ConfigError("SUPPORTBOT_AGENT_TOKEN must be at least 16 characters")
         level = (env.get("SUPPORTBOT_LOG_LEVEL") or defaults.log_level).upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(
@@ -107,6 +114,8 @@ class Settings:
             models_dir=models_dir.resolve(),
             kb_dir=kb_dir.resolve(),
             escalation_dir=escalation_dir.resolve(),
+            handoff_config=handoff_config.resolve(),
+            agent_token=agent_token,
             host=env.get("SUPPORTBOT_HOST") or defaults.host,
             port=_int(env, "SUPPORTBOT_PORT", defaults.port, 0, 65535),
             rasa_port=_int(env, "SUPPORTBOT_RASA_PORT", defaults.rasa_port, 0, 65535),
@@ -126,6 +135,11 @@ class Settings:
     def kb_status_file(self) -> Path:
         """Where the action server reports the knowledge base's state (read by /health)."""
         return self.data_dir / "run" / "kb_status.json"
+
+    @property
+    def handoff_db(self) -> Path:
+        """The handoff queue (tickets, transcripts, agents, the REST outbox)."""
+        return self.data_dir / "handoff.db"
 
     @property
     def rasa_url(self) -> str:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ import pytest
 
 from bot.config import PROJECT_DIR, Settings
 from bot.runtime.training import ensure_model
+
+# The agent API's bearer token in the tests' bot (SUPPORTBOT_AGENT_TOKEN).
+AGENT_TOKEN = "test-agent-token-0123456789"
 
 
 def free_port() -> int:
@@ -62,6 +66,27 @@ class Stack:
         assert status == 200, replies
         return replies
 
+    def api(self, method: str, path: str, body: Any = None, agent: Optional[str] = "anna") -> tuple:
+        """Call the agent API with the bearer token; returns (status, parsed JSON)."""
+        headers = {"Authorization": f"Bearer {AGENT_TOKEN}", "Content-Type": "application/json"}
+        if agent:
+            headers["X-Agent"] = agent
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def fetch(self, sender: str, wait: float = 0) -> List[Dict[str, Any]]:
+        """The REST customer's waiting messages (agent replies, the survey)."""
+        url = f"{self.url}/webhooks/rest/webhook/{urllib.parse.quote(sender, safe='')}/messages"
+        with urllib.request.urlopen(f"{url}?wait={wait}", timeout=60) as resp:
+            return json.loads(resp.read())
+
     def health(self) -> Dict[str, Any]:
         try:
             with urllib.request.urlopen(f"{self.url}/health", timeout=10) as resp:
@@ -81,6 +106,7 @@ def start_stack(
         SUPPORTBOT_RASA_PORT=str(ports["rasa"]),
         SUPPORTBOT_ACTIONS_PORT=str(ports["actions"]),
         SUPPORTBOT_DATA_DIR=str(tmp / "var"),
+        SUPPORTBOT_AGENT_TOKEN=AGENT_TOKEN,
     )
     env.update(extra_env or {})
     output = tmp / "supportbot-run.log"

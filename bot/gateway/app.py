@@ -17,7 +17,12 @@ from bot.gateway.conversations import ConversationStore
 from bot.gateway.rasa_client import RasaClient, RasaError, RasaUnavailable
 from bot.gateway.requests import BadRequest, IncomingMessage, parse_rest_body
 from bot.language import DEFAULT_LANGUAGE, LANGUAGES
-from bot.redaction import PASSWORD_ENTRIES, PASSWORD_WARNING, redact
+from bot.redaction import PASSWORD_ENTRIES, WARNINGS, redact
+from handoff import api as handoff_api
+from handoff.live import ChangeFeed
+from handoff.model import IllegalTransition, Ticket
+from handoff.outbound import OutboundRouter, RestOutbox
+from handoff.store import SqliteHandoffStore
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +30,11 @@ SETTINGS = web.AppKey("settings", Settings)
 RASA = web.AppKey("rasa", RasaClient)
 CONVERSATIONS = web.AppKey("conversations", ConversationStore)
 STARTED = web.AppKey("started", float)
+HANDOFF = web.AppKey("handoff", SqliteHandoffStore)
+FEED = web.AppKey("handoff_feed", ChangeFeed)
+OUTBOX = web.AppKey("rest_outbox", RestOutbox)
+# Longest a REST client may wait for its next message (long polling), in seconds.
+MAX_WAIT_S = 30.0
 
 # Said when Rasa fails on a message; the customer should not see a raw error.
 APOLOGY = {
@@ -42,26 +52,51 @@ class Gateway:
     """Routes customer messages to Rasa and shapes the replies."""
 
     def __init__(
-        self, settings: Settings, rasa: RasaClient, conversations: ConversationStore
+        self,
+        settings: Settings,
+        rasa: RasaClient,
+        conversations: ConversationStore,
+        handoff: SqliteHandoffStore,
+        feed: Optional[ChangeFeed] = None,
     ) -> None:
         self.settings = settings
         self.rasa = rasa
         self.conversations = conversations
+        self.handoff = handoff
+        self.feed = feed
         self._password_flow: OrderedDict[str, bool] = OrderedDict()
 
+    def _poke(self) -> None:
+        if self.feed is not None:
+            self.feed.poke()
+
     async def handle(self, message: IncomingMessage) -> List[Dict[str, Any]]:
-        """Run one customer message and return replies with ``metadata.language``."""
+        """Run one customer message and return replies with ``metadata.language``.
+
+        While a person has the conversation (an open handoff ticket), the message
+        goes into the ticket's transcript and the bot stays silent: no replies.
+        """
         conversation = message.conversation_id
+        # Secrets are masked before the text reaches Rasa, the handoff queue or any log.
+        signing_in = conversation in self._password_flow
+        redacted = redact(message.text, password_context=signing_in, code_context=signing_in)
+        if redacted.kinds:
+            message = dataclasses.replace(message, text=redacted.text)
+        ticket_id = self.handoff.is_handed_off(conversation)
+        if ticket_id is not None:
+            try:
+                self.handoff.add_message(ticket_id, "customer", message.text)
+                self._poke()
+                return []
+            except IllegalTransition:
+                pass  # an agent closed the ticket a moment ago: the bot answers again
         known = self.conversations.language(conversation)
         client_language = message.metadata.get("language")
         hint = known or (client_language if client_language in LANGUAGES else None)
-        metadata = {**message.metadata, "language_hint": hint}
-        fallback = hint or DEFAULT_LANGUAGE
-        # Secrets are masked before the text reaches Rasa, its tracker store or any log.
-        redacted = redact(message.text, password_context=conversation in self._password_flow)
+        metadata = {**message.metadata, "language_hint": hint, "customer": _customer(message)}
         if redacted.kinds:
-            message = dataclasses.replace(message, text=redacted.text)
             metadata["redacted"] = list(redacted.kinds)
+        fallback = hint or DEFAULT_LANGUAGE
         try:
             replies = await self.rasa.send(message, metadata)
         except RasaError:
@@ -69,13 +104,43 @@ class Gateway:
             replies = [{"text": APOLOGY[fallback], "metadata": {"error": "assistant_failed"}}]
         shaped = [self._shape(reply, conversation, fallback) for reply in replies]
         language = shaped[-1]["metadata"]["language"] if shaped else fallback
-        if "password" in redacted.kinds:
-            warning = {"text": PASSWORD_WARNING[language], "metadata": {"redacted": ["password"]}}
+        for kind in reversed(redacted.kinds):  # one warning per kind, before the answer
+            warning = {"text": WARNINGS[kind][language], "metadata": {"redacted": [kind]}}
             shaped.insert(0, self._shape(warning, conversation, language))
         self._track_password_flow(conversation, shaped)
         if shaped:
             self.conversations.remember(conversation, message.channel, language)
+        self._record_handoff_start(shaped)
         return shaped
+
+    def _record_handoff_start(self, replies: List[Dict[str, Any]]) -> None:
+        """The bot just handed over: its announcement joins the ticket's transcript."""
+        started = [r for r in replies if r["metadata"].get("handoff_id")]
+        if not started:
+            return
+        ticket_id = str(started[0]["metadata"]["handoff_id"])
+        for reply in started:
+            try:
+                self.handoff.add_message(ticket_id, "bot", reply["text"])
+            except IllegalTransition:
+                break  # already closed by an agent
+        self._poke()
+
+    async def tell_bot(self, ticket: Ticket, intent: str) -> List[Dict[str, Any]]:
+        """A person handed the conversation back: let the bot take its turn (survey, "I'm back").
+
+        Returns the bot's replies for delivery on the customer's channel; none when
+        Rasa is unavailable (logged; the ticket's new status stands).
+        """
+        payload = f"/{intent}" + json.dumps({"handoff_id": ticket.id})
+        message = IncomingMessage(ticket.conversation_id, ticket.channel, payload)
+        metadata = {"language_hint": ticket.language, "system": True}
+        try:
+            replies = await self.rasa.send(message, metadata)
+        except (RasaError, RasaUnavailable):
+            logger.exception("the bot could not take over conversation %s", ticket.id)
+            return []
+        return [self._shape(r, ticket.conversation_id, ticket.language) for r in replies]
 
     def _track_password_flow(self, conversation: str, replies: List[Dict[str, Any]]) -> None:
         """Remember (bounded, in memory) which conversations are in a sign-in flow."""
@@ -100,6 +165,31 @@ class Gateway:
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def _customer(message: IncomingMessage) -> Dict[str, Any]:
+    """Who is writing: the channel's user id and display name (REST: sender, optional name)."""
+    name = message.metadata.get("customer_name")
+    return {
+        "id": message.conversation_id,
+        "name": name.strip()[:100] if isinstance(name, str) and name.strip() else None,
+    }
+
+
+async def rest_messages(request: web.Request) -> web.Response:
+    """``GET /webhooks/rest/webhook/{sender}/messages?wait=<s>``: messages for a web customer.
+
+    Agent replies, the satisfaction question and "I'm back" arrive here, oldest
+    first, each once. With ``wait`` (at most 30 s) the request waits for the next one.
+    """
+    sender = request.match_info["sender"]
+    try:
+        wait = float(request.query.get("wait") or 0)
+    except ValueError:
+        return _error(400, "'wait' must be a number of seconds")
+    if not 0 <= wait <= MAX_WAIT_S:
+        return _error(400, f"'wait' must be between 0 and {MAX_WAIT_S:g} seconds")
+    return web.json_response(await request.app[OUTBOX].fetch(sender, wait))
 
 
 async def rest_webhook(request: web.Request) -> web.Response:
@@ -155,11 +245,14 @@ async def health(request: web.Request) -> web.Response:
         "action_server": await rasa.actions_health(),
     }
     components["knowledge_base"] = knowledge_base_health(app[SETTINGS].kb_status_file)
-    try:
-        ok = app[CONVERSATIONS].ping()
-        components["conversation_store"] = {"status": "ok" if ok else "error"}
-    except Exception as exc:  # noqa: BLE001 - reported, not swallowed
-        components["conversation_store"] = {"status": "error", "detail": str(exc)}
+    for name, store in (
+        ("conversation_store", app[CONVERSATIONS]),
+        ("handoff_queue", app[HANDOFF]),
+    ):
+        try:
+            components[name] = {"status": "ok" if store.ping() else "error"}
+        except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+            components[name] = {"status": "error", "detail": str(exc)}
     healthy = all(c["status"] == "ok" for c in components.values())
     return web.json_response(
         {"status": "ok" if healthy else "degraded", "components": components},
@@ -173,7 +266,7 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status >= 400:
+        if exc.status >= 400 and exc.content_type != "application/json":
             return _error(exc.status, exc.reason)
         raise
     except Exception:
@@ -185,21 +278,42 @@ def create_app(
     settings: Settings,
     rasa: Optional[RasaClient] = None,
     conversations: Optional[ConversationStore] = None,
+    handoff: Optional[SqliteHandoffStore] = None,
 ) -> web.Application:
-    """The gateway's aiohttp application."""
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    """The gateway's aiohttp application: customers' REST channel, agents' API and console."""
+    app = web.Application(
+        middlewares=[json_errors, handoff_api.handoff_errors],
+        client_max_size=settings.max_body_bytes,
+    )
     rasa = rasa or RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout)
     conversations = conversations or ConversationStore(settings.data_dir / "gateway.db")
+    handoff = handoff or SqliteHandoffStore(settings.handoff_db)
+    feed = ChangeFeed(handoff)
+    outbound = OutboundRouter()
+    outbox = RestOutbox(handoff)
+    outbound.register("rest", outbox)
+    gateway = Gateway(settings, rasa, conversations, handoff, feed)
     app[SETTINGS] = settings
     app[RASA] = rasa
     app[CONVERSATIONS] = conversations
-    app[GATEWAY] = Gateway(settings, rasa, conversations)
+    app[HANDOFF] = handoff
+    app[FEED] = feed
+    app[OUTBOX] = outbox
+    app[GATEWAY] = gateway
     app[STARTED] = time.monotonic()
+    service = handoff_api.HandoffService(handoff, feed, outbound, gateway.tell_bot)
+    handoff_api.register(app, service, settings.agent_token)
 
-    async def close_rasa(_: web.Application) -> None:
+    async def start_feed(_: web.Application) -> None:
+        feed.start()
+
+    async def close(_: web.Application) -> None:
+        await feed.stop()
         await rasa.close()
 
-    app.on_cleanup.append(close_rasa)  # type: ignore[arg-type]
+    app.on_startup.append(start_feed)  # type: ignore[arg-type]
+    app.on_cleanup.append(close)  # type: ignore[arg-type]
     app.router.add_post("/webhooks/rest/webhook", rest_webhook)
+    app.router.add_get("/webhooks/rest/webhook/{sender:.+}/messages", rest_messages)
     app.router.add_get("/health", health)
     return app

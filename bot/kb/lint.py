@@ -40,6 +40,17 @@ def check_escalation(escalation_dir: Path) -> List[str]:
     return problems
 
 
+def check_handoff(config_file: Path) -> List[str]:
+    """Problems in handoff/config.yml (opening hours, availability, stakes)."""
+    from handoff.config import HandoffConfig, HandoffConfigError
+
+    try:
+        HandoffConfig.from_file(config_file)
+    except HandoffConfigError as exc:
+        return [str(exc)]
+    return []
+
+
 def validate_rasa_data(project_dir: Path, build_dir: Path) -> subprocess.CompletedProcess:
     """`rasa data validate` on the stories, rules, NLU data and the generated `faq` examples."""
     from bot.runtime.training import rasa_env
@@ -65,6 +76,7 @@ def lint(
     rasa: bool = True,
     out: TextIO = sys.stdout,
     escalation_dir: Optional[Path] = None,
+    handoff_config: Optional[Path] = None,
 ) -> int:
     """Print problems as ``file:line: severity: message``; 1 when any is an error."""
     problems = check_entries(kb_dir)
@@ -78,6 +90,11 @@ def lint(
         print(f"{message}: error", file=out)
     print(f"escalation rules and lexicons: {len(escalation)} error(s)", file=out)
     failed = failed or bool(escalation)
+    handoff = check_handoff(handoff_config or project_dir / "handoff" / "config.yml")
+    for message in handoff:
+        print(f"{message}: error", file=out)
+    print(f"handoff settings: {len(handoff)} error(s)", file=out)
+    failed = failed or bool(handoff)
     if rasa:
         proc = validate_rasa_data(project_dir, build_dir)
         lines = [

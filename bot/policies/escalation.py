@@ -19,6 +19,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import Settings
 from bot.signals.conversation import (
+    NOT_UNDERSTOOD_REASON,
+    SECURITY_INTENTS,
+    SECURITY_REASON,
+    SYSTEM_INTENTS,
     EscalationConfig,
     assess,
     escalated_reasons,
@@ -26,10 +30,14 @@ from bot.signals.conversation import (
     watched_config,
 )
 from bot.signals.watch import Watched
+from handoff.packet import NOT_UNDERSTOOD_LIMIT, not_understood_in_a_row
 
 ACTION_ESCALATE = "action_escalate"
 SIGNALS_SLOT = "signals"  # the conversation's scores after each customer message
 ESCALATION_SLOT = "escalation"  # the decision the escalation action acts on
+# How sure the NLU must be that a message reports a security problem.
+SECURITY_CONFIDENCE = 0.5
+OUT_OF_SCOPE = "out_of_scope"
 
 
 @DefaultV1Recipe.register(
@@ -38,13 +46,15 @@ ESCALATION_SLOT = "escalation"  # the decision the escalation action acts on
 class EscalationPolicy(Policy):
     """After each customer message, scores the conversation and may predict ``action_escalate``.
 
-    It looks at the customer's recent messages (their ``signals`` from the NLU's
+    A message the NLU reads as a security report (``security_account``,
+    ``security_payment``) is handed over at once with priority urgent. Otherwise
+    it looks at the customer's recent messages (their ``signals`` from the NLU's
     ``SignalDetector``) and at conversation-level cues: rising frustration, a
     repeated question, two fallbacks in a row, "that didn't help" after an answer.
     Every turn it stores the scores in the ``signals`` slot; when a threshold of
     ``escalation/policy.yml`` is crossed it sets ``escalation`` (reason, priority,
     team, scores, cues) and predicts ``action_escalate``, outranking the rules.
-    It escalates once per reason and session.
+    It escalates once per reason, per session or since a person handed back.
     """
 
     @staticmethod
@@ -98,13 +108,29 @@ class EscalationPolicy(Policy):
             return self._prediction(probabilities)
         if not _awaits_first_action(tracker):
             return self._prediction(probabilities)
+        intent = tracker.latest_message.intent if tracker.latest_message else {}
+        if intent.get("name") in SYSTEM_INTENTS:
+            return self._prediction(probabilities)
         events = [e.as_dict() for e in tracker.events]
         assessment = assess(turns_from_events(events), self.escalation_config())
         scores = [SlotSet(SIGNALS_SLOT, assessment.to_dict())]
-        if assessment.reason is None or assessment.reason in escalated_reasons(events):
+        chosen = assessment.to_dict()
+        team = SECURITY_INTENTS.get(intent.get("name") or "")
+        if team is not None and float(intent.get("confidence") or 0.0) >= SECURITY_CONFIDENCE:
+            # A security report beats every other reason, and never gets an FAQ answer first.
+            chosen.update(reason=SECURITY_REASON, priority="urgent", team=team)
+        elif (
+            chosen["reason"] is None
+            and intent.get("name") == OUT_OF_SCOPE
+            and not_understood_in_a_row(events) >= NOT_UNDERSTOOD_LIMIT - 1
+        ):
+            # A third message in a row the bot cannot help with. (A third one the
+            # knowledge base cannot answer is handed over by action_answer_question.)
+            chosen.update(reason=NOT_UNDERSTOOD_REASON, priority="normal", team="general")
+        if chosen["reason"] is None or chosen["reason"] in escalated_reasons(events):
             return self._prediction(probabilities, events=scores)
         probabilities[domain.index_for_action(ACTION_ESCALATE)] = 1.0
-        decision = [SlotSet(ESCALATION_SLOT, assessment.to_dict())]
+        decision = [SlotSet(ESCALATION_SLOT, chosen)]
         return self._prediction(probabilities, events=scores, optional_events=decision)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -16,7 +16,29 @@ def main(argv: Optional[List[str]] = None) -> None:
     # Load now (not on the first question) and watch the files, so /health reports the
     # knowledge base from the start and edits are live within a second.
     knowledge_base()
+    redact_log_records()
     main_from_args(args)
+
+
+def redact_log_records() -> None:
+    """Mask secrets in every log record this process creates, whatever handler writes it.
+
+    rasa_sdk sets up its log handlers inside ``main_from_args``, so the masking sits
+    in the record factory rather than on handlers.
+    """
+    import logging
+
+    from bot.redaction import RedactingFilter
+
+    make_record = logging.getLogRecordFactory()
+    mask = RedactingFilter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        mask.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 if __name__ == "__main__":

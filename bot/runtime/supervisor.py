@@ -135,6 +135,9 @@ class Supervisor:
                     "ACTION_SERVER_SANIC_WORKERS": "1",
                     "SUPPORTBOT_DATA_DIR": str(s.data_dir),
                     "SUPPORTBOT_KB_DIR": str(s.kb_dir),
+                    "SUPPORTBOT_ESCALATION_DIR": str(s.escalation_dir),
+                    "SUPPORTBOT_HANDOFF_CONFIG": str(s.handoff_config),
+                    "SUPPORTBOT_LOG_LEVEL": s.log_level,
                 }
             ),
             logs / "actions.log",
@@ -158,6 +161,7 @@ class Supervisor:
                 str(s.rasa_port),
                 "--response-timeout",
                 str(int(s.rasa_timeout)),
+                *(["--debug"] if s.log_level == "DEBUG" else []),
             ],
             rasa_env({"SANIC_WORKERS": "1"}),
             logs / "rasa.log",

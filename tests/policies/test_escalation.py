@@ -10,7 +10,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_DIR
@@ -160,3 +160,91 @@ def test_edits_to_the_config_file_are_live(
     assert policy._config is not None
     policy._config.check_every = 0.0
     assert predicted(domain, predict(policy, domain, user("x", frustration=0.55))) is None
+
+
+@pytest.mark.parametrize(
+    "intent, team", [("security_account", "account"), ("security_payment", "billing")]
+)
+def test_security_report_is_handed_over_at_once_and_urgent(
+    policy: EscalationPolicy, domain: Domain, intent: str, team: str
+) -> None:
+    prediction = predict(policy, domain, user("someone hacked me", intent=intent))
+    assert predicted(domain, prediction) == ACTION_ESCALATE
+    decision = next(e for e in prediction.optional_events if isinstance(e, SlotSet))
+    assert decision.value["reason"] == "security"
+    assert (decision.value["priority"], decision.value["team"]) == ("urgent", team)
+
+
+def test_security_beats_frustration(policy: EscalationPolicy, domain: Domain) -> None:
+    events = user("SOMEONE STOLE MY ACCOUNT!!!", frustration=0.95, intent="security_account")
+    prediction = predict(policy, domain, events)
+    decision = next(e for e in prediction.optional_events if isinstance(e, SlotSet))
+    assert decision.value["reason"] == "security"
+
+
+def test_an_unsure_security_guess_is_not_a_security_report(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    events = [ActionExecuted("action_listen"), UserUttered(
+        "hmm", {"name": "security_payment", "confidence": 0.3}, [],
+        {"intent": {"name": "security_payment", "confidence": 0.3}, "entities": [], "text": "hmm"},
+    )]  # fmt: skip
+    assert predicted(domain, predict(policy, domain, events)) is None
+
+
+def test_system_messages_never_escalate_and_reset_the_once_per_reason_rule(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    angry = user("this is outrageous", frustration=0.9)
+    escalated = [
+        *angry,
+        ActionExecuted(ACTION_ESCALATE),
+        SlotSet("escalation", {"reason": "frustration"}),
+    ]
+    resolved = [ActionExecuted("action_listen"), UserUttered(
+        "/handoff_resolved", {"name": "handoff_resolved", "confidence": 1.0}, [],
+        {"intent": {"name": "handoff_resolved", "confidence": 1.0}, "entities": [], "text": "/x"},
+    )]  # fmt: skip
+    prediction = predict(policy, domain, escalated + resolved)
+    assert predicted(domain, prediction) is None and prediction.events == []
+    # angry again after the person handed back: a new handoff is allowed
+    later = (
+        escalated
+        + resolved
+        + [ActionExecuted("action_csat_ask"), *user("still broken!!", frustration=0.9)]
+    )
+    assert predicted(domain, predict(policy, domain, later)) == ACTION_ESCALATE
+    # without the handback, the same reason is not escalated twice
+    assert (
+        predicted(
+            domain, predict(policy, domain, escalated + user("still broken!!", frustration=0.9))
+        )
+        is None
+    )
+
+
+def test_third_out_of_scope_message_in_a_row_is_not_understood(
+    policy: EscalationPolicy, domain: Domain
+) -> None:
+    def turn(text: str, reply: str) -> List[Event]:
+        return [
+            *user(text, intent="out_of_scope"),
+            ActionExecuted(reply),
+            BotUttered("no", metadata={"utter_action": reply}),
+        ]
+
+    events = turn("blorf", "utter_out_of_scope") + turn("plumbo", "utter_kb_unknown")
+    prediction = predict(policy, domain, events + user("zorgle", intent="out_of_scope"))
+    assert predicted(domain, prediction) == ACTION_ESCALATE
+    decision = next(e for e in prediction.optional_events if isinstance(e, SlotSet))
+    assert (decision.value["reason"], decision.value["team"]) == ("not_understood", "general")
+    # two in a row, or an answer in between, is not enough
+    assert (
+        predicted(domain, predict(policy, domain, events[4:] + user("x", intent="out_of_scope")))
+        is None
+    )
+    helped = events[:4] + turn("hi", "utter_greet") + events[4:]
+    assert (
+        predicted(domain, predict(policy, domain, helped + user("x", intent="out_of_scope")))
+        is None
+    )

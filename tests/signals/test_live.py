@@ -41,8 +41,8 @@ def test_a_frustrated_customer_gets_an_acknowledgement_and_a_handover(
     first = replies[0]
     assert first["text"].startswith(ACKNOWLEDGEMENT[lang]), replies
     assert first["metadata"]["language"] == lang
-    assert first["metadata"]["escalation"]["reason"] == "frustration"
-    assert first["metadata"]["escalation"]["priority"] in ("high", "urgent")
+    assert first["metadata"]["handoff"]["reason"] == "frustration"
+    assert first["metadata"]["handoff"]["priority"] in ("high", "urgent")
     # never a cheerful FAQ answer about delivery times
     assert not any(r.get("metadata", {}).get("kb_article") == "delivery-times" for r in replies)
     decision = [
@@ -61,7 +61,7 @@ def test_a_technical_problem_goes_to_the_technical_team(stack: Stack) -> None:
         "Our webhook endpoint gets HTTP 502 from /api/v2/orders since the SDK update to 3.2.1, "
         "log: 2026-11-20 10:31:02 ERROR upstream timeout",
     )
-    escalation = replies[0]["metadata"]["escalation"]
+    escalation = replies[0]["metadata"]["handoff"]
     assert escalation == {
         "reason": "technical_complexity",
         "priority": "normal",
@@ -74,7 +74,7 @@ def test_calm_customers_are_not_escalated_and_every_message_is_scored(stack: Sta
     sender = "calm-1"
     for text in ("Hi!", "No problem, thanks. How do I get a copy of my invoice?"):
         replies = stack.say(sender, text)
-        assert not any("escalation" in r.get("metadata", {}) for r in replies), replies
+        assert not any("handoff" in r.get("metadata", {}) for r in replies), replies
     stored = events(stack, sender)
     users = [e for e in stored if e.get("event") == "user"]
     assert len(users) == 2
@@ -88,4 +88,4 @@ def test_not_understood_twice_plus_annoyance_escalates(stack: Stack) -> None:
     stack.say(sender, "qwrtzp blorf")
     stack.say(sender, "xkcd vrrrmp zzt")
     replies = stack.say(sender, "jfhdjs ugh, useless")
-    assert replies[0]["metadata"].get("escalation", {}).get("reason") == "frustration", replies
+    assert replies[0]["metadata"].get("handoff", {}).get("reason") == "frustration", replies

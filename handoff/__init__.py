@@ -1,0 +1,1 @@
+"""Human handoff: the agent queue, its API and console, and replies back to customers."""
