@@ -56,6 +56,8 @@ def test_agent_console_end_to_end(stack: Stack) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
             page = browser.new_page(viewport={"width": 1360, "height": 860})
+            errors: list = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{stack.url}/console")
             page.fill("input[name=name]", "maja")
             page.fill("input[name=password]", "wrong password!")
@@ -91,6 +93,9 @@ def test_agent_console_end_to_end(stack: Stack) -> None:
             # 3. claim and reply; the customer receives the reply
             page.click("#claim")
             expect(page.locator("#t-status")).to_have_text("claimed · maja")
+            expect(item).to_be_hidden(timeout=5_000)  # the queue shows waiting tickets
+            page.select_option("select[name=status]", "claimed")
+            expect(item).to_contain_text("claimed by maja", timeout=5_000)
             page.fill("#reply textarea", "Hi, this is Maja. Your refund was sent today.")
             page.click("#reply button")
             expect(transcript.locator("li.agent")).to_contain_text("Your refund was sent today")
@@ -106,6 +111,7 @@ def test_agent_console_end_to_end(stack: Stack) -> None:
             survey = stack.fetch(sender, wait=10)
             assert len(survey) == 1 and "How satisfied" in survey[0]["text"]
             assert len(survey[0]["buttons"]) == 5
+            assert errors == []
         finally:
             browser.close()
     assert (ARTIFACTS / "console.png").stat().st_size > 10_000
