@@ -161,10 +161,6 @@ def _error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
 
-class Unauthorized(web.HTTPUnauthorized):
-    """No valid token or session."""
-
-
 def caller(request: web.Request, writing: bool = False) -> Caller:
     """The authenticated caller; raises 401 (no credentials) or 400/403 (incomplete ones)."""
     header = request.headers.get("Authorization", "")

@@ -33,8 +33,9 @@ def _intent(event: Event) -> Dict[str, Any]:
     return dict((event.get("parse_data") or {}).get("intent") or {})
 
 
-def _is_system(event: Event) -> bool:
-    return _intent(event).get("name") in SYSTEM_INTENTS
+def is_system(event: Event) -> bool:
+    """A message the gateway sent for the customer (an agent handed the conversation back)."""
+    return event.get("event") == "user" and _intent(event).get("name") in SYSTEM_INTENTS
 
 
 def customer_text(event: Event) -> str:
@@ -50,7 +51,7 @@ def transcript(events: Iterable[Event], limit: int = MAX_TRANSCRIPT) -> List[Mes
     lines: List[Message] = []
     for event in events:
         kind = event.get("event")
-        if kind == "user" and not _is_system(event):
+        if kind == "user" and not is_system(event):
             lines.append(Message("customer", customer_text(event), _ts(event)))
         elif kind == "bot" and (event.get("text") or (event.get("data") or {}).get("buttons")):
             text = str(event.get("text") or "")
@@ -66,7 +67,7 @@ def intents(events: Iterable[Event]) -> List[Dict[str, Any]]:
     """Each customer message's intent and confidence."""
     found = []
     for event in events:
-        if event.get("event") != "user" or _is_system(event):
+        if event.get("event") != "user" or is_system(event):
             continue
         intent = _intent(event)
         found.append(
@@ -102,9 +103,7 @@ def current_session(events: Sequence[Event]) -> List[Event]:
 
 def customer_request(events: Sequence[Event]) -> str:
     """The customer's own words for what they want: their first real request this session."""
-    messages = [
-        e for e in current_session(events) if e.get("event") == "user" and not _is_system(e)
-    ]
+    messages = [e for e in current_session(events) if e.get("event") == "user" and not is_system(e)]
     for event in messages:
         text = customer_text(event)
         if _intent(event).get("name") not in SMALL_TALK and not text.startswith("[button"):
@@ -135,7 +134,7 @@ def said_not_helpful(events: Sequence[Event]) -> bool:
 def latest_user(events: Sequence[Event]) -> Optional[Event]:
     """The latest customer message that is not a system message."""
     for event in reversed(events):
-        if event.get("event") == "user" and not _is_system(event):
+        if event.get("event") == "user" and not is_system(event):
             return event
     return None
 
@@ -149,7 +148,7 @@ def not_understood_in_a_row(events: Sequence[Event]) -> int:
     runs: List[bool] = []
     for event in events:
         kind = event.get("event")
-        if kind == "session_started" or (kind == "user" and _is_system(event)):
+        if kind == "session_started" or is_system(event):
             runs = []
         elif kind == "user":
             runs.append(False)

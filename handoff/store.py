@@ -481,13 +481,16 @@ class SqliteHandoffStore:
 
     def _close(self, ticket_id: str, agent: str, status: str, step: str) -> Ticket:
         with self._atomic() as db:
-            row = self._row(ticket_id)
             if status == "resolved":
                 self._require_claimed_by(ticket_id, agent, step)
-            elif row["status"] not in OPEN_STATUSES:
-                raise IllegalTransition(f"ticket {ticket_id} is {row['status']}; cannot {step} it")
-            elif row["status"] == "claimed" and row["agent"] != agent:
-                raise AlreadyClaimed(ticket_id, row["agent"])
+            else:
+                row = self._row(ticket_id)
+                if row["status"] not in OPEN_STATUSES:
+                    raise IllegalTransition(
+                        f"ticket {ticket_id} is {row['status']}; cannot {step} it"
+                    )
+                if row["status"] == "claimed" and row["agent"] != agent:
+                    raise AlreadyClaimed(ticket_id, row["agent"])
             db.execute(
                 "update tickets set status = ?, resolved = ?, agent = coalesce(agent, ?) "
                 "where id = ?",

@@ -11,6 +11,7 @@ import yaml
 
 from bot.signals.detector import FRUSTRATION, TECHNICAL, Cue, Signals, noisy_or
 from bot.signals.watch import Watched
+from handoff.packet import SYSTEM_INTENTS, is_system  # a handback starts the count afresh
 
 FRUSTRATION_REASON = "frustration"
 TECHNICAL_REASON = "technical_complexity"
@@ -18,8 +19,6 @@ SECURITY_REASON = "security"
 NOT_UNDERSTOOD_REASON = "not_understood"
 # A hacked account, phishing, or an unknown charge: handed over at once, to the team at risk.
 SECURITY_INTENTS = {"security_account": "account", "security_payment": "billing"}
-# Sent by the gateway when an agent hands the conversation back: the slate is clean again.
-SYSTEM_INTENTS = frozenset({"handoff_resolved", "handoff_returned"})
 FALLBACK_INTENT = "nlu_fallback"
 # intents whose repetition is not "asking the same question again"
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
@@ -246,7 +245,7 @@ def turns_from_events(events: Iterable[Mapping[str, Any]]) -> List[Turn]:
     answered = False
     for event in events:
         kind = event.get("event")
-        if kind == "session_started" or _is_system(event):
+        if kind == "session_started" or is_system(event):
             turns, answered = [], False
         elif kind == "slot" and event.get("name") == "kb_article" and event.get("value"):
             answered = True
@@ -265,17 +264,11 @@ def turns_from_events(events: Iterable[Mapping[str, Any]]) -> List[Turn]:
     return turns
 
 
-def _is_system(event: Mapping[str, Any]) -> bool:
-    """A message the gateway sent for the customer (an agent handed the conversation back)."""
-    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-    return event.get("event") == "user" and intent in SYSTEM_INTENTS
-
-
 def escalated_reasons(events: Iterable[Mapping[str, Any]]) -> List[str]:
     """Reasons the bot escalated for since the session started or a person handed back."""
     reasons: List[str] = []
     for event in events:
-        if event.get("event") == "session_started" or _is_system(event):
+        if event.get("event") == "session_started" or is_system(event):
             reasons = []
         elif event.get("event") == "slot" and event.get("name") == "escalation":
             value = event.get("value")
