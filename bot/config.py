@@ -90,6 +90,8 @@ class Settings:
     max_sender_chars: int = 255
     max_metadata_depth: int = 8
     rasa_timeout: float = 30.0
+    # TELEGRAM_* and SLACK_* variables; the channels check them at start (bot/channels).
+    channel_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -125,6 +127,7 @@ class Settings:
                 env, "SUPPORTBOT_MAX_MESSAGE_CHARS", defaults.max_message_chars, 1, 1_000_000
             ),
             rasa_timeout=_float(env, "SUPPORTBOT_RASA_TIMEOUT", defaults.rasa_timeout),
+            channel_env={k: v for k, v in env.items() if k.startswith(("TELEGRAM_", "SLACK_"))},
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
+from bot.channels import Channels
 from bot.config import Settings
 from bot.gateway.conversations import ConversationStore
 from bot.gateway.rasa_client import RasaClient, RasaError, RasaUnavailable
@@ -33,6 +34,7 @@ STARTED = web.AppKey("started", float)
 HANDOFF = web.AppKey("handoff", SqliteHandoffStore)
 FEED = web.AppKey("handoff_feed", ChangeFeed)
 OUTBOX = web.AppKey("rest_outbox", RestOutbox)
+CHANNELS = web.AppKey("channels", Channels)
 # Longest a REST client may wait for its next message (long polling), in seconds.
 MAX_WAIT_S = 30.0
 
@@ -245,6 +247,7 @@ async def health(request: web.Request) -> web.Response:
         "action_server": await rasa.actions_health(),
     }
     components["knowledge_base"] = knowledge_base_health(app[SETTINGS].kb_status_file)
+    components.update(app[CHANNELS].health())
     for name, store in (
         ("conversation_store", app[CONVERSATIONS]),
         ("handoff_queue", app[HANDOFF]),
@@ -301,6 +304,10 @@ def create_app(
     app[OUTBOX] = outbox
     app[GATEWAY] = gateway
     app[STARTED] = time.monotonic()
+    # Telegram and Slack start once Rasa is ready (Supervisor.start calls channels.start()).
+    channels = Channels(settings.channel_env, gateway, conversations, outbound)
+    channels.add_routes(app)
+    app[CHANNELS] = channels
     service = handoff_api.HandoffService(handoff, feed, outbound, gateway.tell_bot)
     handoff_api.register(app, service, settings.agent_token)
 
@@ -308,6 +315,7 @@ def create_app(
         feed.start()
 
     async def close(_: web.Application) -> None:
+        await channels.stop()
         await feed.stop()
         await rasa.close()
 

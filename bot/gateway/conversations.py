@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Optional, Union
@@ -24,6 +25,17 @@ def create_conversations(db: Database) -> None:
     )
 
 
+@migrations()
+def create_deliveries(db: Database) -> None:
+    """Platform events already handled (Telegram update ids, Slack messages), for dedup."""
+    db.table("deliveries").create({"key": str, "at": float}, pk="key")
+    db.table("deliveries").create_index(["at"])
+
+
+# How long a platform event id is remembered; platforms retry within minutes.
+DELIVERY_MEMORY_S = 2 * 24 * 3600.0
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -37,7 +49,7 @@ class ConversationStore:
 
     def __init__(self, path: Union[str, Path, None] = None, cache_size: int = 10_000) -> None:
         if path is None:
-            self.db = Database(memory=True)
+            self.db = Database(sqlite3.connect(":memory:", check_same_thread=False))
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.db = Database(sqlite3.connect(str(path), check_same_thread=False))
@@ -47,6 +59,7 @@ class ConversationStore:
         migrations.apply(self.db)
         self._languages: OrderedDict[str, Optional[str]] = OrderedDict()
         self._cache_size = cache_size
+        self._deliveries = 0
 
     def _cache(self, conversation_id: str, language: Optional[str]) -> None:
         self._languages[conversation_id] = language
@@ -72,7 +85,7 @@ class ConversationStore:
         if self._languages.get(conversation_id) == language:
             return
         now = _now()
-        with self._lock:
+        with self._lock, self.db.conn:  # one transaction, committed on exit
             self.db.table("conversations").upsert(
                 {"id": conversation_id, "channel": channel, "language": language, "updated": now},
                 pk="id",
@@ -82,6 +95,24 @@ class ConversationStore:
                 [now, conversation_id],
             )
         self._cache(conversation_id, language)
+
+    def first_delivery(self, key: str) -> bool:
+        """True the first time an event ``key`` is seen, False for a duplicate.
+
+        Telegram and Slack deliver the same event again after a timeout, a retry or
+        a restart; the key is remembered for two days (persisted, so a restart
+        does not answer twice).
+        """
+        now = time.time()
+        with self._lock, self.db.conn:  # committed on exit
+            cursor = self.db.execute(
+                "insert or ignore into deliveries (key, at) values (?, ?)", [key, now]
+            )
+            fresh = cursor.rowcount == 1
+            self._deliveries += 1
+            if self._deliveries % 1000 == 0:
+                self.db.execute("delete from deliveries where at < ?", [now - DELIVERY_MEMORY_S])
+        return fresh
 
     def ping(self) -> bool:
         """True when the database answers."""

@@ -189,6 +189,13 @@ class Supervisor:
         )
         self.say("waiting for Rasa to load the model ...")
         await self._wait_ready(app, ready_timeout)
+        from bot.gateway.app import CHANNELS
+
+        channels = app[CHANNELS]
+        await channels.start()
+        for name, state in channels.health().items():  # errors were logged in one line each
+            if state["status"] != "error":
+                self.say(f"{name:<14} {state.get('mode')} ({state['status']})")
         self.say(f"ready in {time.monotonic() - started:.1f} s; press Ctrl-C to stop")
         self._watchers = [asyncio.create_task(self._watch(c)) for c in self.children]
 

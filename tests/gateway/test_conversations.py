@@ -25,7 +25,16 @@ def test_migrations_are_recorded_once(tmp_path: Path) -> None:
     ConversationStore(path)
     store = ConversationStore(path)
     names = [r["name"] for r in store.db.query("select name from _sqlite_migrations")]
-    assert names == ["create_conversations"]
+    assert names == ["create_conversations", "create_deliveries"]
+
+
+def test_a_platform_event_is_handled_once_even_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.db"
+    store = ConversationStore(path)
+    assert store.first_delivery("telegram:1:501")
+    assert not store.first_delivery("telegram:1:501")
+    assert store.first_delivery("telegram:1:502")
+    assert not ConversationStore(path).first_delivery("telegram:1:501"), "persisted"
 
 
 def test_in_memory_store_answers_ping() -> None:
