@@ -8,11 +8,12 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 RESULTS ?= var/results
 
-.PHONY: help venv train run shell chat test test-python test-rasa validate lint lint-content bench-kb bench-signals format clean
+.PHONY: help venv train run shell chat sandbox test test-python test-rasa validate lint lint-content bench-kb bench-signals format clean
 
 help:
 	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
 	@echo "make shell    chat with the bot in the terminal (starts it if it is not running)"
+	@echo "make sandbox  try Telegram and Slack on local stand-in servers (no tokens, offline)"
 	@echo "make test     set up, train if needed, run the whole test suite"
 	@echo "make lint     ruff and mypy on our code"
 	@echo "make lint-content  check knowledge_base/ entries and the Rasa data (file:line)"
@@ -31,6 +32,9 @@ run: venv
 
 shell chat: venv
 	@$(BIN)/supportbot chat
+
+sandbox: venv
+	@$(BIN)/supportbot sandbox
 
 validate: venv
 	$(BIN)/supportbot lint

@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 
 from bot.config import Settings
 from bot.kb.store import KnowledgeBase
-from bot.language import conversation_language
+from bot.language import conversation_language, hinted
 
 PERSON_BUTTON = {
     "en": "Talk to a person",
@@ -30,7 +30,11 @@ def knowledge_base() -> KnowledgeBase:
 
 def language(tracker: Tracker) -> str:
     """The conversation's language, as the NLU detected it on the customer's messages."""
-    parsed = (e.get("parse_data") for e in tracker.events if e.get("event") == "user")
+    parsed = (
+        hinted(e.get("parse_data"), e.get("metadata"))
+        for e in tracker.events
+        if e.get("event") == "user"
+    )
     return conversation_language(parsed)
 
 

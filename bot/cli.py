@@ -118,6 +118,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Run the bot against local Telegram and Slack servers and chat on them as a customer."""
+    from bot.redaction import install_log_redaction
+    from bot.sandbox import cli as sandbox
+
+    s = _settings(args)
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    return sandbox.run(s, _start_in_background)
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     """Print the gateway's /health; exit 0 only when every component is ok."""
     s = _settings(args)
@@ -179,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--entries-only", action="store_true", help="skip `rasa data validate` (faster)"
     )
     lint.set_defaults(func=cmd_lint)
+
+    sandbox = sub.add_parser(
+        "sandbox", help="try Telegram and Slack end to end on local servers (no tokens)"
+    )
+    sandbox.add_argument("--port", type=int, help="gateway port (default $SUPPORTBOT_PORT or 8000)")
+    sandbox.set_defaults(func=cmd_sandbox)
 
     health = sub.add_parser("health", help="show the state of each component")
     health.add_argument("--url", help="gateway URL (default: the local one)")

@@ -203,6 +203,20 @@ class LanguageIdentifier:
         return best
 
 
+def hinted(parse_data: Optional[Mapping[str, Any]], metadata: Any) -> Mapping[str, Any]:
+    """A message's parse result whose missing language is the gateway's ``language_hint``.
+
+    Button payloads ("/affirm", "/greet") skip the NLU pipeline and neutral texts
+    ("ok") have no language; the hint is the conversation's language, or for a
+    new conversation the customer's client language (Telegram, Slack locale).
+    """
+    parsed = dict(parse_data or {})
+    hint = metadata.get("language_hint") if isinstance(metadata, Mapping) else None
+    if parsed.get("language") not in LANGUAGES and hint in LANGUAGES:
+        parsed["language"] = hint
+    return parsed
+
+
 def conversation_language(
     parsed_messages: Iterable[Mapping[str, Any]], default: str = DEFAULT_LANGUAGE
 ) -> str:

@@ -10,14 +10,16 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.language import conversation_language
+from bot.language import conversation_language, hinted
 
 LANGUAGE_SLOT = "language"
 
 
 def tracker_language(tracker: DialogueStateTracker) -> str:
     """The conversation's language from the NLU results of the customer's messages."""
-    parsed = (e.parse_data for e in tracker.events if isinstance(e, UserUttered))
+    parsed = (
+        hinted(e.parse_data, e.metadata) for e in tracker.events if isinstance(e, UserUttered)
+    )
     return conversation_language(parsed)
 
 

@@ -20,6 +20,9 @@ import pytest
 
 from bot.config import PROJECT_DIR, Settings
 from bot.runtime.training import ensure_model
+from bot.sandbox.server import ThreadedServer
+from bot.sandbox.slack_api import SANDBOX_SIGNING_SECRET, SlackApi
+from bot.sandbox.telegram_api import TelegramApi
 
 # The agent API's bearer token in the tests' bot (SUPPORTBOT_AGENT_TOKEN).
 AGENT_TOKEN = "test-agent-token-0123456789"
@@ -96,10 +99,13 @@ class Stack:
 
 
 def start_stack(
-    tmp: Path, timeout: float = 240.0, extra_env: Optional[Dict[str, str]] = None
+    tmp: Path,
+    timeout: float = 240.0,
+    extra_env: Optional[Dict[str, str]] = None,
+    ports: Optional[Dict[str, int]] = None,
 ) -> Stack:
     """Run `supportbot run` as a user would, on free ports, and wait until ready."""
-    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
+    ports = ports or {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
     env = dict(os.environ)
     env.update(
         SUPPORTBOT_PORT=str(ports["gateway"]),
@@ -145,10 +151,48 @@ def model() -> Path:
     return ensure_model(s.project_dir, s.models_dir, quiet=True)
 
 
+@dataclass
+class Platforms:
+    """The local Telegram Bot API and Slack the session's bot is connected to."""
+
+    telegram: TelegramApi
+    slack: SlackApi
+
+
 @pytest.fixture(scope="session")
-def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The whole bot, started once for the session."""
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+def platforms() -> Iterator[Platforms]:
+    """Local Telegram and Slack API servers on loopback, for the whole session."""
+    telegram, slack = TelegramApi(), SlackApi()
+    servers = [ThreadedServer(telegram.app).start(), ThreadedServer(slack.app).start()]
+    telegram.url, slack.url = servers[0].url, servers[1].url  # type: ignore[attr-defined]
+    yield Platforms(telegram, slack)
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    model: Path, platforms: Platforms, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The whole bot, started once for the session, with Telegram and Slack switched on.
+
+    Telegram runs in webhook mode and Slack in HTTP events mode, so their routes on
+    the gateway are exercised; polling and Socket Mode are covered in tests/channels.
+    """
+    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    channels = {
+        "TELEGRAM_BOT_TOKEN": platforms.telegram.token,
+        "TELEGRAM_API_BASE_URL": platforms.telegram.url,  # type: ignore[attr-defined]
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": f"{gateway}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "session-webhook-secret-0123",
+        "SLACK_BOT_TOKEN": platforms.slack.bot_token,
+        "SLACK_SIGNING_SECRET": SANDBOX_SIGNING_SECRET,
+        "SLACK_API_URL": f"{platforms.slack.url}/api/",  # type: ignore[attr-defined]
+    }
+    platforms.slack.events_url = f"{gateway}/slack/events"
+    running = start_stack(tmp_path_factory.mktemp("stack"), extra_env=channels, ports=ports)
     yield running
     if running.process.poll() is None:
         stop_stack(running)

@@ -9,6 +9,7 @@ import pytest
 from bot.channels import Channels
 from bot.channels.base import ChannelError
 from bot.channels.config import SLACK_API, TELEGRAM_API, SlackConfig, TelegramConfig
+from bot.config import PROJECT_DIR, load_dotenv
 from bot.gateway.conversations import ConversationStore
 from handoff.outbound import OutboundRouter
 from tests.channels.helpers import StubGateway
@@ -131,3 +132,11 @@ def test_a_broken_channel_is_reported_and_the_other_still_registers() -> None:
     assert health["telegram"]["status"] == "error"
     assert health["telegram"]["detail"].startswith("Telegram: TELEGRAM_BOT_TOKEN does not look")
     assert health["slack"]["status"] == "starting"
+
+
+def test_env_example_copied_as_is_switches_no_channel_on_and_reports_nothing() -> None:
+    env: Dict[str, str] = {}
+    load_dotenv(PROJECT_DIR / ".env.example", env)
+    assert {"TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"} <= set(env)
+    assert TelegramConfig.from_env(env) is None
+    assert SlackConfig.from_env(env) is None
