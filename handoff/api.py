@@ -26,7 +26,7 @@ from handoff.model import (
     Ticket,
     TicketNotFound,
 )
-from handoff.outbound import OutboundRouter, UnknownChannel
+from handoff.outbound import DeliveryFailed, OutboundRouter, UnknownChannel
 from handoff.store import SqliteHandoffStore
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ class HandoffService:
             await self.outbound.deliver(ticket.conversation_id, ticket.channel, replies)
         except UnknownChannel:
             logger.error("ticket %s: cannot reach channel %s", ticket.id, ticket.channel)
+            return False
+        except DeliveryFailed as exc:
+            logger.error("ticket %s: not delivered on %s: %s", ticket.id, ticket.channel, exc)
             return False
         return True
 

@@ -12,11 +12,18 @@ class UnknownChannel(Exception):
     """No outbound route for this channel."""
 
 
+class DeliveryFailed(Exception):
+    """The channel could not deliver (platform down, bot blocked by the customer, ...)."""
+
+
 class Outbound(Protocol):
     """Delivers replies to one channel's customers (Telegram, Slack, the REST outbox)."""
 
     async def deliver(self, conversation_id: str, replies: List[Dict[str, Any]]) -> None:
-        """Send ``replies`` (gateway reply dicts) to the conversation's customer."""
+        """Send ``replies`` (gateway reply dicts) to the conversation's customer.
+
+        Raises DeliveryFailed, with a reason an agent can read, when it cannot.
+        """
         ...
 
 

@@ -22,6 +22,7 @@ from bot.sandbox.slack_api import (
     TEAM,
     SlackApi,
 )
+from handoff.outbound import DeliveryFailed
 from tests.channels.helpers import Harness, serving, wait_until
 
 
@@ -331,3 +332,10 @@ def test_a_rejected_token_is_one_clear_line(
         harness.start(channel)
     assert str(error.value) == line
     assert channel.health()["status"] == "error"
+
+
+def test_an_agent_reply_to_a_vanished_channel_fails_clearly(
+    connected: SlackChannel, harness: Harness
+) -> None:
+    with pytest.raises(DeliveryFailed, match="channel_not_found"):
+        harness.run(connected.deliver(f"slack:{TEAM}:C0GONE:1.000001", [{"text": "Hi"}]))

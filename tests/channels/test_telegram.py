@@ -15,6 +15,7 @@ from bot.channels.config import TelegramConfig
 from bot.channels.telegram import TelegramChannel
 from bot.sandbox.server import ThreadedServer
 from bot.sandbox.telegram_api import SANDBOX_TOKEN, TelegramApi
+from handoff.outbound import DeliveryFailed
 from tests.channels.helpers import GREETINGS, LONG, Harness, serving, wait_until
 from tests.conftest import free_port
 
@@ -315,3 +316,12 @@ def test_an_unreachable_bot_api_is_retried_until_it_answers(harness: Harness) ->
     finally:
         harness.run(channel.stop())
         server.stop()
+
+
+def test_an_agent_reply_to_a_customer_who_blocked_the_bot_fails_clearly(
+    polling: TelegramChannel, telegram: TelegramApi, harness: Harness
+) -> None:
+    telegram.fail("sendMessage", times=1, status=403)
+    with pytest.raises(DeliveryFailed, match="^Telegram: "):
+        harness.run(polling.deliver("telegram:28", [{"text": "Hi, Anna here."}]))
+    assert len(telegram.calls_of("sendMessage")) == 1, "a 403 is not retried"

@@ -18,6 +18,9 @@ from bot.config import Settings
 from bot.gateway.app import create_app
 from bot.gateway.conversations import ConversationStore
 from bot.gateway.rasa_client import RasaClient
+from handoff.api import HandoffService
+from handoff.live import ChangeFeed
+from handoff.outbound import DeliveryFailed, OutboundRouter
 from handoff.store import SqliteHandoffStore
 from tests.handoff.helpers import new_ticket
 
@@ -307,3 +310,24 @@ async def test_live_events_stream_new_tickets_and_messages(client: TestClient, s
 async def test_health_reports_the_handoff_queue(client: TestClient) -> None:
     body = await (await client.get("/health")).json()
     assert body["components"]["handoff_queue"] == {"status": "ok"}
+
+
+class _Blocked:
+    """A channel whose customer blocked the bot."""
+
+    async def deliver(self, conversation_id: str, replies: List[Dict[str, Any]]) -> None:
+        raise DeliveryFailed("Telegram: Forbidden: bot was blocked by the user")
+
+
+@pytest.mark.parametrize("channel", ["telegram", "slack"])
+async def test_an_undeliverable_agent_reply_is_kept_and_reported(
+    store: SqliteHandoffStore, channel: str
+) -> None:
+    outbound = OutboundRouter()
+    outbound.register("telegram", _Blocked())  # slack: no route at all (channel is off)
+    service = HandoffService(store, ChangeFeed(store), outbound)
+    ticket = store.create(new_ticket(conversation_id=f"{channel}:1", channel=channel))
+    store.claim(ticket.id, "anna")
+    result = await service.reply(ticket.id, "anna", "Hi, Anna here.")
+    assert result["delivered"] is False
+    assert store.get(ticket.id).transcript[-1].text == "Hi, Anna here."

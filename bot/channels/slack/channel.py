@@ -35,6 +35,7 @@ from bot.channels.base import MessageHandler as GatewayHandler
 from bot.channels.config import SlackConfig
 from bot.channels.slack import format as slack_format
 from bot.gateway.requests import IncomingMessage, clean_text
+from handoff.outbound import DeliveryFailed
 
 logger = logging.getLogger(__name__)
 
@@ -301,10 +302,15 @@ class SlackChannel(Reconnecting):
     async def deliver(self, conversation: str, replies: List[Dict[str, Any]]) -> None:
         """The handoff's outbound route: agent replies, the survey, "I'm back", in the thread."""
         if not self._running:
-            raise ChannelError("Slack: the channel is not connected")
+            raise DeliveryFailed("Slack is not connected")
         _, channel, thread = thread_of(conversation)
-        async with self._locks(conversation):
-            await self._post_all(channel, thread, replies)
+        try:
+            async with self._locks(conversation):
+                await self._post_all(channel, thread, replies)
+        except SlackApiError as exc:  # not in the channel any more, archived, ...
+            raise DeliveryFailed(f"Slack: {api_error(exc)}") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise DeliveryFailed(f"Slack: cannot reach the Web API ({exc})") from exc
 
     async def _post_all(self, channel: str, thread: str, replies: List[Dict[str, Any]]) -> None:
         for reply in replies:

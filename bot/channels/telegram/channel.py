@@ -49,6 +49,7 @@ from bot.channels.base import (
 from bot.channels.base import MessageHandler as GatewayHandler
 from bot.channels.config import TelegramConfig
 from bot.gateway.requests import IncomingMessage, clean_text
+from handoff.outbound import DeliveryFailed
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ T = TypeVar("T")
 MAX_TEXT = 4096
 # A "typing…" indicator lasts 5 s; it is renewed this often while the bot works.
 TYPING_EVERY_S = 4.0
+# An agent waits for "delivered": outbound sends give up sooner than answers to a message.
+OUTBOUND_GIVE_UP_S = 60.0
 # Updates the channel asks for (chat_member must be asked for explicitly).
 ALLOWED_UPDATES = [
     "message",
@@ -406,12 +409,19 @@ class TelegramChannel(Reconnecting):
     async def deliver(self, conversation: str, replies: List[Dict[str, Any]]) -> None:
         """The handoff's outbound route: agent replies, the survey, "I'm back"."""
         if not self._running:
-            raise ChannelError("Telegram: the channel is not connected")
-        async with self._locks(conversation):
-            await self._send_all(chat_of(conversation), replies, None)
+            raise DeliveryFailed("Telegram is not connected")
+        try:
+            async with self._locks(conversation):
+                await self._send_all(chat_of(conversation), replies, None, OUTBOUND_GIVE_UP_S)
+        except TelegramError as exc:  # blocked by the user, chat gone, API down for a minute
+            raise DeliveryFailed(f"Telegram: {exc}") from exc
 
     async def _send_all(
-        self, chat_id: int, replies: List[Dict[str, Any]], reply_to: Optional[int]
+        self,
+        chat_id: int,
+        replies: List[Dict[str, Any]],
+        reply_to: Optional[int],
+        give_up_after_s: Optional[float] = None,
     ) -> None:
         """Each reply in order; long texts in parts, buttons under the last part."""
         assert self.application is not None
@@ -434,14 +444,16 @@ class TelegramChannel(Reconnecting):
                     "sendMessage", partial(bot.send_message, chat_id, part, **options)
                 )
 
-    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(
+        self, what: str, call: Callable[[], Awaitable[T]], give_up_after_s: Optional[float] = None
+    ) -> T:
         """Call the Bot API; honour 429 ``retry_after``, retry network errors with backoff.
 
         Gives up (raises) only after ``give_up_after_s`` of failures, or at once on
         errors a retry cannot fix (bad request, blocked by the user).
         """
         delay = self.retry_initial_s
-        deadline = time.monotonic() + self.give_up_after_s
+        deadline = time.monotonic() + (give_up_after_s or self.give_up_after_s)
         while True:
             try:
                 return await call()
