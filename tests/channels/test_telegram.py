@@ -288,6 +288,8 @@ def test_webhook_mode_sets_the_webhook_and_checks_the_secret(
     assert (
         post_webhook(url, {"update_id": 9, "message": update}, secret="wrong-secret-000000") == 403
     )
+    assert post_webhook(url, {"update_id": 10, "message": {"text": "no chat"}}, SECRET) == 400
+    assert post_webhook(url, {"no": "update id"}, SECRET) == 400
     time.sleep(0.3)
     assert [m["text"] for m in telegram.sent_to(26)] == ["you said: via webhook"]
     assert harness.gateway.texts() == ["via webhook"]

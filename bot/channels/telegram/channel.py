@@ -245,7 +245,11 @@ class TelegramChannel(Reconnecting):
             return web.json_response({"error": "body is not JSON"}, status=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.json_response({"error": "not a Telegram update"}, status=400)
-        update = Update.de_json(data, application.bot)
+        try:
+            update = Update.de_json(data, application.bot)
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("Telegram: update %s is malformed (%s)", data["update_id"], exc)
+            return web.json_response({"error": "malformed update"}, status=400)
         await application.update_queue.put(update)  # handled after we answered
         return web.json_response({"ok": True})
 
