@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -103,6 +103,7 @@ def start_stack(
     timeout: float = 240.0,
     extra_env: Optional[Dict[str, str]] = None,
     ports: Optional[Dict[str, int]] = None,
+    ready: Optional[Callable[[Dict[str, Any]], bool]] = None,
 ) -> Stack:
     """Run `supportbot run` as a user would, on free ports, and wait until ready."""
     ports = ports or {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
@@ -130,7 +131,8 @@ def start_stack(
         if process.poll() is not None:
             raise RuntimeError(f"supportbot run exited early:\n{output.read_text()}")
         try:
-            if stack.health().get("status") == "ok":
+            health = stack.health()
+            if ready(health) if ready else health.get("status") == "ok":
                 return stack
         except (urllib.error.URLError, OSError, ValueError):
             pass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
 from bot.sandbox.slack_api import TEAM, SlackApi
 from bot.sandbox.telegram_api import TelegramApi
-from tests.conftest import Platforms, Stack
+from tests.conftest import Platforms, Stack, start_stack, stop_stack
 from tests.handoff.test_live import GREETING, PASSWORD_QUESTION, REQUESTS
 
 pytestmark = pytest.mark.stack
@@ -156,3 +157,41 @@ def test_health_reports_both_channels(stack: Stack) -> None:
         "bot": "@AlphaSupportSandboxBot",
     }
     assert components["slack"]["status"] == "ok" and components["slack"]["mode"] == "http"
+
+
+def test_a_rejected_token_is_one_line_and_the_other_channels_keep_running(
+    model: Path, platforms: Platforms, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "7000000001:not-the-right-token",
+        "TELEGRAM_API_BASE_URL": platforms.telegram.url,  # type: ignore[attr-defined]
+        "SLACK_APP_TOKEN": "xapp-1-without-a-bot-token",
+    }
+    running = start_stack(
+        tmp_path,
+        extra_env=env,
+        ready=lambda h: (
+            {"rasa", "telegram"} <= set(h.get("components", {}))
+            and h["components"]["rasa"]["status"] == "ok"
+            and h["components"]["telegram"]["status"] == "error"
+        ),
+    )
+    try:
+        assert running.say("cli-channels", "hello")  # REST keeps working
+        health = running.health()
+        assert health["status"] == "degraded"
+        assert health["components"]["telegram"]["detail"] == (
+            "Telegram: token rejected by the Bot API (401)"
+        )
+        assert health["components"]["slack"]["status"] == "error"
+    finally:
+        stop_stack(running)
+    output = running.output.read_text()
+    lines = [line for line in output.splitlines() if "Telegram:" in line or "Slack:" in line]
+    assert len(lines) == 2, lines
+    assert any(line.endswith("Telegram: token rejected by the Bot API (401)") for line in lines)
+    assert any(
+        line.endswith("Slack: SLACK_BOT_TOKEN is missing (SLACK_APP_TOKEN set); Slack is off")
+        for line in lines
+    )
+    assert "Traceback" not in output
