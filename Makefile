@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 RESULTS ?= var/results
 
-.PHONY: help venv train run shell chat sandbox test test-python test-rasa validate lint lint-content bench-kb bench-signals format clean
+.PHONY: help venv train run shell chat sandbox test test-python test-rasa validate lint lint-content bench bench-kb bench-signals bench-nlu bench-serving format clean
 
 help:
 	@echo "make run      set up, train if needed, run the bot (gateway on 127.0.0.1:8000)"
@@ -20,6 +20,9 @@ help:
 	@echo "make train    train the Rasa model if its inputs changed"
 	@echo "make bench-kb knowledge-base benchmark (hit@1/hit@3, off-topic, latency)"
 	@echo "make bench-signals frustration/complexity detector (F1, public sets, speed)"
+	@echo "make bench-nlu   Banking77 intents and CLINC150 out-of-scope, ours vs Rasa's default"
+	@echo "make bench-serving  latency, throughput, memory, start-up: ours vs stock rasa init"
+	@echo "make bench       all four benchmarks"
 
 venv:
 	@scripts/setup-venv
@@ -46,6 +49,14 @@ bench-kb: venv
 
 bench-signals: venv
 	$(PY) benchmarks/signals_bench.py
+
+bench-nlu: venv
+	$(PY) benchmarks/nlu_bench.py
+
+bench-serving: venv
+	$(PY) benchmarks/serving_bench.py
+
+bench: bench-kb bench-signals bench-nlu bench-serving
 
 # Conversation tests: every user message's intent and every bot action must match.
 test-rasa: train

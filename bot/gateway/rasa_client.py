@@ -62,6 +62,8 @@ class RasaClient:
                 replies = await resp.json()
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        except (aiohttp.ClientError, ValueError) as exc:  # a cut or garbled answer
+            raise RasaError(f"Rasa's answer was unreadable: {exc or type(exc).__name__}") from exc
         if not isinstance(replies, list):
             raise RasaError("Rasa answered with something other than a list")
         return replies

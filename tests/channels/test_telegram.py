@@ -327,3 +327,14 @@ def test_an_agent_reply_to_a_customer_who_blocked_the_bot_fails_clearly(
     with pytest.raises(DeliveryFailed, match="^Telegram: "):
         harness.run(polling.deliver("telegram:28", [{"text": "Hi, Anna here."}]))
     assert len(telegram.calls_of("sendMessage")) == 1, "a 403 is not retried"
+
+
+def test_a_webhook_that_cannot_be_set_at_first_is_set_on_a_retry(
+    harness: Harness, telegram: TelegramApi
+) -> None:
+    telegram.disconnect("setWebhook", times=2)
+    channel = harness.start(channel_for(harness, telegram, mode="webhook"))
+    wait_until(lambda: channel.health()["status"] == "ok", what="the webhook to be set")
+    assert telegram.webhook is not None
+    telegram.user_says(29, "after the retry")
+    assert telegram.wait_sent(29, 1)[0]["text"] == "you said: after the retry"

@@ -188,7 +188,8 @@ class TelegramChannel(Reconnecting):
             ) from None
         self.username = application.bot.username
         self._bot_id = application.bot.id
-        await application.start()
+        if not application.running:  # a retry after a later step failed
+            await application.start()
         if self.config.mode == "webhook":
             await application.bot.set_webhook(
                 url=str(self.config.webhook_url),
@@ -197,6 +198,8 @@ class TelegramChannel(Reconnecting):
             )
         else:
             assert application.updater is not None
+            if application.updater.running:
+                await application.updater.stop()
             await application.updater.start_polling(
                 timeout=int(self.poll_timeout_s),
                 allowed_updates=ALLOWED_UPDATES,

@@ -1,0 +1,77 @@
+"""The NLU and serving benchmarks run end to end on a tiny subset and write their files.
+
+They never assert timings or accuracy: the figures are in the README, from full runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.common import DATASETS
+from bot.config import PROJECT_DIR
+
+pytestmark = pytest.mark.stack
+
+
+def run(script: str, out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--tiny", "--out", str(out), *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+@pytest.mark.skipif(
+    not (DATASETS / "banking77").exists() or not (DATASETS / "clinc150").exists(),
+    reason="../shared/datasets/{banking77,clinc150} not present",
+)
+def test_nlu_bench_writes_json_table_and_plots(tmp_path: Path) -> None:
+    done = run("nlu_bench.py", tmp_path, "--default-epochs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "nlu.json").read_text())
+    assert report["tiny"]
+    for name in ("banking77", "clinc150"):
+        assert report["datasets"][name]["default_epochs"] == 2
+        pipelines = report["datasets"][name]["pipelines"]
+        assert set(pipelines) == {"ours", "rasa default"}
+        assert all(0 <= p["accuracy"] <= 100 and p["train_s"] > 0 for p in pipelines.values())
+        assert (tmp_path / f"nlu_{name}.png").stat().st_size > 1000
+    curve = report["datasets"]["clinc150"]["pipelines"]["ours"]["curve"]
+    assert len(curve) == 51 and curve[0]["oos_recall"] == 0
+    table = (tmp_path / "nlu.md").read_text()
+    assert "| Banking77 |" in table and "| CLINC150 (full) |" in table
+
+
+def test_nlu_bench_skips_cleanly_without_datasets(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/nlu_bench.py", "--tiny", "--out", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SUPPORTBOT_DATASETS": str(tmp_path / "none")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "skipped banking77" in done.stdout and "skipped clinc150" in done.stdout
+    assert json.loads((tmp_path / "nlu.json").read_text())["datasets"] == {}
+
+
+def test_serving_bench_writes_json_table_and_plot(model: Path, tmp_path: Path) -> None:
+    done = run("serving_bench.py", tmp_path, "--reuse-models")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "serving.json").read_text())
+    for name in ("ours", "stock"):
+        system = report["systems"][name]
+        assert system["c1"]["messages"] == 4 and system["c16"]["messages"] == 16
+        assert system["rss_mb"] > 0 and system["first_answer_s"] > 0
+    assert report["systems"]["stock"]["train_s"] > 0
+    assert (tmp_path / "serving.png").stat().st_size > 1000
+    assert "| latency p50, 1 conversation |" in (tmp_path / "serving.md").read_text()
