@@ -11,6 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.language import conversation_language, hinted
+from bot.runtime import speedups
 
 LANGUAGE_SLOT = "language"
 
@@ -34,6 +35,7 @@ class MultilingualNLG(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: Optional[EndpointConfig], domain: Domain) -> None:
         super().__init__(domain.responses)
+        speedups.install()  # Rasa's process builds its NLG once, at model load
 
     async def generate(
         self,
