@@ -222,11 +222,10 @@ def serve_and_measure(
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
     try:
         first = asyncio.run(first_answer(url, process, started, args.start_timeout))
-        warm = asyncio.run(load(url, 1, args.warmup, f"{name} warm-up"))
+        asyncio.run(load(url, 1, args.warmup, f"{name} warm-up"))  # not reported
         one = asyncio.run(load(url, 1, args.messages_c1, f"{name} c=1"))
         sixteen = asyncio.run(load(url, 16, args.messages_c16, f"{name} c=16"))
         rss = tree_rss_mb(process.pid)
-        del warm
         return {"first_answer_s": first, "c1": one, "c16": sixteen, "rss_mb": rss}
     finally:
         process.terminate()

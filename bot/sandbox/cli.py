@@ -16,8 +16,13 @@ from typing import Any, Callable, Dict, List, Optional, TextIO
 
 from bot.config import Settings
 from bot.sandbox.server import ThreadedServer
-from bot.sandbox.slack_api import SANDBOX_APP_TOKEN, SANDBOX_SIGNING_SECRET, SlackApi
-from bot.sandbox.telegram_api import TelegramApi
+from bot.sandbox.slack_api import (
+    SANDBOX_APP_TOKEN,
+    SANDBOX_BOT_TOKEN,
+    SANDBOX_SIGNING_SECRET,
+    SlackApi,
+)
+from bot.sandbox.telegram_api import SANDBOX_TOKEN, TelegramApi
 
 CHAT_ID = 1001  # the sandbox customer's Telegram chat
 DM = "D0SANDBOX"  # and Slack DM
@@ -118,9 +123,9 @@ def _render(channel: str, message: Dict[str, Any]) -> str:
 def channel_env(telegram_url: str, slack_url: str) -> Dict[str, str]:
     """The variables that point the bot at the local servers (polling, Socket Mode)."""
     return {
-        "TELEGRAM_BOT_TOKEN": TelegramApi().token,
+        "TELEGRAM_BOT_TOKEN": SANDBOX_TOKEN,
         "TELEGRAM_API_BASE_URL": telegram_url,
-        "SLACK_BOT_TOKEN": SlackApi().bot_token,
+        "SLACK_BOT_TOKEN": SANDBOX_BOT_TOKEN,
         "SLACK_APP_TOKEN": SANDBOX_APP_TOKEN,
         "SLACK_SIGNING_SECRET": SANDBOX_SIGNING_SECRET,
         "SLACK_API_URL": f"{slack_url}/api/",
