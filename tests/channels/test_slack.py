@@ -339,3 +339,17 @@ def test_an_agent_reply_to_a_vanished_channel_fails_clearly(
 ) -> None:
     with pytest.raises(DeliveryFailed, match="channel_not_found"):
         harness.run(connected.deliver(f"slack:{TEAM}:C0GONE:1.000001", [{"text": "Hi"}]))
+
+
+def test_a_message_without_channel_type_is_classified_with_conversations_info(
+    connected: SlackChannel, slack: SlackApi, harness: Harness
+) -> None:
+    slack.add_channel("D0NOTYPE", is_im=True)
+    event = {
+        "type": "message", "channel": "D0NOTYPE", "user": "U0CUSTOMER", "text": "hello there",
+        "ts": slack.next_ts(), "team": TEAM,
+    }  # fmt: skip
+    slack.send_event(event)
+    assert slack.wait_posted("D0NOTYPE", 1)[0]["text"] == "you said: hello there"
+    calls = slack.calls_of("conversations.info")
+    assert [c["params"]["channel"] for c in calls] == ["D0NOTYPE"]
