@@ -309,9 +309,19 @@ def plot_clinc(results: Dict[str, Any], path: Path) -> None:
 
 
 def _default_run(result: Dict[str, Any]) -> str:
-    if "rasa default" not in result["pipelines"]:
+    default = result["pipelines"].get("rasa default")
+    if default is None:
         return "Rasa's default pipeline not run"
-    return f"Rasa default at {result['default_epochs']} epochs"
+    epochs = default.get("epochs", result.get("default_epochs"))
+    return f"Rasa default at {epochs} epochs"
+
+
+def _measured(result: Dict[str, Any]) -> str:
+    """The dates the pipelines were measured on ("2026-11-22", or "ours 2026-11-21, ...")."""
+    dates = {n: d.get("measured", result["measured"]) for n, d in result["pipelines"].items()}
+    if len(set(dates.values())) <= 1:
+        return next(iter(dates.values()), result["measured"])
+    return ", ".join(f"{name} {date}" for name, date in dates.items())
 
 
 def markdown(report: Dict[str, Any]) -> str:
@@ -320,7 +330,7 @@ def markdown(report: Dict[str, Any]) -> str:
     if bank:
         lines += [
             f"Banking77: {bank['train']} training and {bank['test']} test examples; measured "
-            f"{bank['measured']} on {bank['machine']}; {_default_run(bank)}.",
+            f"{_measured(bank)} on {bank['machine']}; {_default_run(bank)}.",
             "",
             "| Banking77 | accuracy | macro-F1 | training | peak RSS (training) |",
             "| --- | ---: | ---: | ---: | ---: |",
@@ -336,7 +346,7 @@ def markdown(report: Dict[str, Any]) -> str:
     if clinc:
         lines += [
             f"CLINC150 (full): {clinc['train']} training examples, {clinc['test']} test queries "
-            f"(1,000 out of scope); measured {clinc['measured']} on {clinc['machine']}; "
+            f"(1,000 out of scope); measured {_measured(clinc)} on {clinc['machine']}; "
             f"{_default_run(clinc)}.",
             "",
             "| CLINC150 (full) | threshold | in-scope accuracy | out-of-scope recall "
@@ -400,11 +410,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         result: Dict[str, Any] = {
             "train": len(train_set),
             "test": len(test_set),
-            "default_epochs": args.default_epochs,
             "measured": time.strftime("%Y-%m-%d"),
             "machine": machine(),
             "pipelines": {},
         }
+        earlier = report["datasets"].get(name)
+        if earlier and (earlier["train"], earlier["test"]) == (len(train_set), len(test_set)):
+            # pipelines this run does not train keep their earlier figures (and dates)
+            for pipeline, figures in earlier["pipelines"].items():
+                figures.setdefault("measured", earlier["measured"])
+                result["pipelines"][pipeline] = figures
         with tempfile.TemporaryDirectory(prefix=f"nlu-bench-{name}-") as tmp:
             data = Path(tmp) / "nlu.yml"
             data.write_text(nlu_yaml(train_set), encoding="utf-8")
@@ -413,6 +428,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 trained = train(config, data, Path(tmp), pipeline.replace(" ", "_"))
                 predictions = predict(trained["model"], [t for t, _ in test_set], pipeline)
                 entry: Dict[str, Any] = {k: v for k, v in trained.items() if k != "model"}
+                entry["measured"] = result["measured"]
+                if pipeline == "rasa default":
+                    entry["epochs"] = args.default_epochs
                 if name == "clinc150":
                     in_scope = [(t, i) for t, i in test_set if i != OOS]
                     kept = [p for (_, i), p in zip(test_set, predictions, strict=True) if i != OOS]
