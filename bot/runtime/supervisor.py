@@ -24,7 +24,8 @@ ENDPOINTS = """\
 action_endpoint:
   url: "{actions_url}/webhook"
 tracker_store:
-  type: SQL
+  # Rasa's SQL store with the conversations in flight kept in memory
+  type: bot.runtime.tracker_store.CachedSQLTrackerStore
   dialect: sqlite
   db: "{tracker_db}"
 nlg:
