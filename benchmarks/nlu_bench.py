@@ -308,6 +308,20 @@ def plot_clinc(results: Dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def carried_over(earlier: Optional[Dict[str, Any]], result: Dict[str, Any]) -> Dict[str, Any]:
+    """The figures of pipelines measured earlier on the same split, each with its date.
+
+    A run that trains only some pipelines keeps the others' figures; the pipelines it
+    trains replace theirs. A different split (another dataset version, --tiny) keeps none.
+    """
+    if not earlier or (earlier["train"], earlier["test"]) != (result["train"], result["test"]):
+        return {}
+    return {
+        pipeline: {**figures, "measured": figures.get("measured", earlier["measured"])}
+        for pipeline, figures in earlier["pipelines"].items()
+    }
+
+
 def _default_run(result: Dict[str, Any]) -> str:
     default = result["pipelines"].get("rasa default")
     if default is None:
@@ -414,12 +428,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "machine": machine(),
             "pipelines": {},
         }
-        earlier = report["datasets"].get(name)
-        if earlier and (earlier["train"], earlier["test"]) == (len(train_set), len(test_set)):
-            # pipelines this run does not train keep their earlier figures (and dates)
-            for pipeline, figures in earlier["pipelines"].items():
-                figures.setdefault("measured", earlier["measured"])
-                result["pipelines"][pipeline] = figures
+        result["pipelines"] = carried_over(report["datasets"].get(name), result)
         with tempfile.TemporaryDirectory(prefix=f"nlu-bench-{name}-") as tmp:
             data = Path(tmp) / "nlu.yml"
             data.write_text(nlu_yaml(train_set), encoding="utf-8")
