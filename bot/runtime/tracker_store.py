@@ -33,6 +33,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -102,7 +103,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
             last_id = self._last_row_id(sender_id, connection)
-        self._remember(tracker, len(tracker.events), last_id)
+        if any(row["type_name"] == SessionStarted.type_name for row in rows):
+            # a new session: the next retrieve loads it alone from the rows, as
+            # SQLTrackerStore does, instead of keeping every earlier session in memory
+            self._cache.pop(sender_id, None)
+        else:
+            self._remember(tracker, len(tracker.events), last_id)
 
     def _remember(self, tracker: DialogueStateTracker, stored: int, last_id: int) -> None:
         self._cache[tracker.sender_id] = (tracker, stored, last_id)

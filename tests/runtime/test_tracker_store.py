@@ -128,6 +128,7 @@ def test_only_the_latest_session_is_retrieved_like_sql_tracker_store(tmp_path: P
         tracker.update(event)
     _run(store.save(tracker))
     assert len(_rows(db)) == 10
+    assert _texts(_run(store.retrieve("c1"))) == ["new"]  # not every session in memory
     assert _texts(_run(_store(db).retrieve("c1"))) == ["new"]
     assert _texts(_run(_plain(db).retrieve("c1"))) == ["new"]
     assert _texts(_run(_store(db).retrieve_full_tracker("c1"))) == ["old", "new"]
