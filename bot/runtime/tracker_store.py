@@ -15,7 +15,8 @@ it as before), but it remembers the tracker object it last saved:
   or a turn that failed before its save and left the object half-updated, means a
   normal load from the rows.
 - ``save`` inserts exactly the events appended since the object was loaded or last
-  saved, without counting rows.
+  saved, without counting rows. A save that starts a new session drops the object,
+  so the next load holds only that session, as with ``SQLTrackerStore``.
 
 Events are append-only, so the event count tells a half-updated tracker from a
 stored one. (A ``max_event_history`` cap would break that; we do not set one.)
