@@ -15,8 +15,9 @@ it as before), but it remembers the tracker object it last saved:
   or a turn that failed before its save and left the object half-updated, means a
   normal load from the rows.
 - ``save`` inserts exactly the events appended since the object was loaded or last
-  saved, without counting rows. A save that starts a new session drops the object,
-  so the next load holds only that session, as with ``SQLTrackerStore``.
+  saved, without counting rows. A save that starts a new session after earlier
+  ones drops the object, so the next load holds only that session, as with
+  ``SQLTrackerStore``.
 
 Events are append-only, so the event count tells a half-updated tracker from a
 stored one. (A ``max_event_history`` cap would break that; we do not set one.)
@@ -34,7 +35,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -104,9 +105,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if rows:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
             last_id = self._last_row_id(sender_id, connection)
-        if any(row["type_name"] == SessionStarted.type_name for row in rows):
-            # a new session: the next retrieve loads it alone from the rows, as
-            # SQLTrackerStore does, instead of keeping every earlier session in memory
+        if any(row["type_name"] == SessionStarted.type_name for row in rows) and _has_past(tracker):
+            # a new session after earlier ones: the next retrieve loads it alone from the
+            # rows, as SQLTrackerStore does, instead of keeping past sessions in memory
             self._cache.pop(sender_id, None)
         else:
             self._remember(tracker, len(tracker.events), last_id)
@@ -143,6 +144,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as own:
                 return self._last_row_id(sender_id, own)
         return int(connection.execute(_LAST_ID, {"sender_id": sender_id}).scalar() or 0)
+
+
+def _has_past(tracker: DialogueStateTracker) -> bool:
+    """Whether a customer message precedes the tracker's latest session start."""
+    seen_user = False
+    past = False
+    for event in tracker.events:
+        if isinstance(event, SessionStarted):
+            past = seen_user
+        elif isinstance(event, UserUttered):
+            seen_user = True
+    return past
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -73,7 +73,8 @@ def test_rows_are_the_ones_sql_tracker_store_writes(tmp_path: Path) -> None:
 
 def test_the_saved_tracker_is_handed_back_without_reading_the_rows(tmp_path: Path) -> None:
     store = _store(tmp_path / "t.db")
-    tracker = DialogueStateTracker.from_events("c1", _turn("hi", 1.0), DOMAIN.slots)
+    first = [ActionExecuted("action_session_start", timestamp=0.5), SessionStarted(timestamp=0.6)]
+    tracker = DialogueStateTracker.from_events("c1", first + _turn("hi", 1.0), DOMAIN.slots)
     _run(store.save(tracker))
     assert _run(store.retrieve("c1")) is tracker
     assert (store.hits, store.misses) == (1, 0)
