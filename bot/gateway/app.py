@@ -6,7 +6,6 @@ import dataclasses
 import json
 import logging
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -18,6 +17,7 @@ from bot.gateway.conversations import ConversationStore
 from bot.gateway.rasa_client import RasaClient, RasaError, RasaUnavailable
 from bot.gateway.requests import BadRequest, IncomingMessage, parse_rest_body
 from bot.language import DEFAULT_LANGUAGE, LANGUAGES
+from bot.recent import Recent
 from bot.redaction import PASSWORD_ENTRIES, WARNINGS, redact
 from handoff import api as handoff_api
 from handoff.live import ChangeFeed
@@ -66,7 +66,7 @@ class Gateway:
         self.conversations = conversations
         self.handoff = handoff
         self.feed = feed
-        self._password_flow: OrderedDict[str, bool] = OrderedDict()
+        self._password_flow: Recent[str, bool] = Recent(10_000)
 
     def _poke(self) -> None:
         if self.feed is not None:
@@ -149,9 +149,7 @@ class Gateway:
         articles = {r["metadata"].get("kb_article") for r in replies}
         self._password_flow.pop(conversation, None)
         if articles & PASSWORD_ENTRIES:
-            self._password_flow[conversation] = True
-            while len(self._password_flow) > 10_000:
-                self._password_flow.popitem(last=False)
+            self._password_flow.put(conversation, True)
 
     @staticmethod
     def _shape(reply: Dict[str, Any], recipient: str, fallback: str) -> Dict[str, Any]:

@@ -6,12 +6,13 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Optional, Union
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from bot.recent import Recent
 
 migrations = Migrations("conversations")
 
@@ -57,21 +58,16 @@ class ConversationStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         migrations.apply(self.db)
-        self._languages: OrderedDict[str, Optional[str]] = OrderedDict()
-        self._cache_size = cache_size
+        self._languages: Recent[str, Optional[str]] = Recent(cache_size)
         self._deliveries = 0
 
     def _cache(self, conversation_id: str, language: Optional[str]) -> None:
-        self._languages[conversation_id] = language
-        self._languages.move_to_end(conversation_id)
-        while len(self._languages) > self._cache_size:
-            self._languages.popitem(last=False)
+        self._languages.put(conversation_id, language)
 
     def language(self, conversation_id: str) -> Optional[str]:
         """The conversation's current language, if it has one yet."""
         if conversation_id in self._languages:
-            self._languages.move_to_end(conversation_id)
-            return self._languages[conversation_id]
+            return self._languages.touch(conversation_id)
         with self._lock:
             rows = list(
                 self.db.query("select language from conversations where id = ?", [conversation_id])

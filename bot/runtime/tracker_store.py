@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import OrderedDict
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import sqlalchemy as sa
@@ -38,6 +37,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.recent import Recent
 
 _LAST_ID = sa.text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
 # what SQLTrackerStore._additional_events counts: the rows since the latest session start
@@ -67,10 +68,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self.cache_size = int(cache_size)
         # sender_id -> (tracker, how many of its events are stored, id of the last row
         # this process wrote for it)
-        self._cache: OrderedDict[str, Tuple[DialogueStateTracker, int, int]] = OrderedDict()
+        self._cache: Recent[str, Tuple[DialogueStateTracker, int, int]] = Recent(cache_size)
         self.hits = 0
         self.misses = 0
 
@@ -83,7 +83,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # events than were stored; another writer left a newer row
             if len(tracker.events) == stored and self._last_row_id(sender_id) == last_id:
                 self.hits += 1
-                self._cache.move_to_end(sender_id)
+                self._cache.touch(sender_id)
                 return tracker
             del self._cache[sender_id]
         self.misses += 1
@@ -113,10 +113,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._remember(tracker, len(tracker.events), last_id)
 
     def _remember(self, tracker: DialogueStateTracker, stored: int, last_id: int) -> None:
-        self._cache[tracker.sender_id] = (tracker, stored, last_id)
-        self._cache.move_to_end(tracker.sender_id)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(tracker.sender_id, (tracker, stored, last_id))
 
     def _new(self, connection: Any, tracker: DialogueStateTracker) -> Iterator:
         """The events appended since ``tracker`` was loaded or saved."""

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
@@ -35,6 +34,7 @@ from bot.channels.base import MessageHandler as GatewayHandler
 from bot.channels.config import SlackConfig
 from bot.channels.slack import format as slack_format
 from bot.gateway.requests import IncomingMessage, clean_text
+from bot.recent import Recent
 from handoff.outbound import DeliveryFailed
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class SlackChannel(Reconnecting):
         self.bot_id: Optional[str] = None
         self._socket: Optional[AsyncSocketModeHandler] = None
         self._locks = KeyedLocks()
-        self._users: OrderedDict[str, Tuple[Optional[str], Optional[str]]] = OrderedDict()
+        self._users: Recent[str, Tuple[Optional[str], Optional[str]]] = Recent(5000)
         self._channel_types: Dict[str, str] = {}
 
     def register(self, app: AsyncApp) -> None:
@@ -272,8 +272,7 @@ class SlackChannel(Reconnecting):
     async def _user(self, user: str) -> Tuple[Optional[str], Optional[str]]:
         """The customer's display name and language (users.info; cached; None if not allowed)."""
         if user in self._users:
-            self._users.move_to_end(user)
-            return self._users[user]
+            return self._users.touch(user)
         name = language = None
         try:
             info = (await self.client.users_info(user=user, include_locale=True)).get("user") or {}
@@ -282,9 +281,7 @@ class SlackChannel(Reconnecting):
             language = language_of(info.get("locale"))
         except SlackApiError as exc:
             logger.info("Slack: users.info for %s failed (%s)", user, api_error(exc))
-        self._users[user] = (name, language)
-        while len(self._users) > 5000:
-            self._users.popitem(last=False)
+        self._users.put(user, (name, language))
         return name, language
 
     async def _channel_type(self, channel: str) -> str:
