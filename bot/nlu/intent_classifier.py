@@ -53,7 +53,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         return {
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
-            "C": 10.0,
+            "C": 30.0,
+            # a message of only unknown words keeps this share of its confidence
+            "unknown_trust": 0.5,
             "max_iter": 3000,
             "ranking_length": 10,
         }
@@ -156,10 +158,11 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         probabilities = clf.predict_proba(features)
         for message, text, probs in zip(messages, texts, probabilities, strict=True):
             # Words we have never seen make the prediction less trustworthy:
-            # gibberish keeps 60 % of its confidence, so the fallback catches it.
+            # gibberish keeps half its confidence, so the fallback catches it.
             words = text.split()
             known = sum(word in vocabulary for word in words) / len(words) if words else 0.0
-            trust = 0.6 + 0.4 * known
+            floor = self.config["unknown_trust"]
+            trust = floor + (1.0 - floor) * known
             ranked = sorted(zip(clf.classes_, probs, strict=True), key=lambda x: -x[1])
             ranking = [
                 {"name": str(name), "confidence": float(p) * trust}
