@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from bot.language import LANGUAGES
 from bot.signals import patterns
@@ -15,21 +15,26 @@ from bot.spacy_lang import lemmatize, pipeline
 FRUSTRATION = "frustration"
 TECHNICAL = "technical"
 MITIGATION = "mitigation"
+POSITIVE = "positive"
 
 NEGATION_WINDOW = 3  # a negator up to this many words before an emotion word negates it
 INTENSIFIER_WINDOW = 2
 INTENSIFIER_BOOST = 0.15
 DIMINISHER_FACTOR = 0.5  # "a little disappointed": half the weight
 MITIGATION_FACTOR = 0.5  # polite phrasing halves frustration made only of mild cues ...
+# ... and so does a pleased word ("love it!!!", "SO HAPPY") when punctuation or capitals
+# are all there is
+PLEASED_SOFTENS = frozenset({"punctuation", "shouting"})
 STRONG_CUE = 0.45  # ... that is, of cues weaker than this (sarcasm often says "thanks")
 REPEAT_FACTOR = 0.5  # a group's second and third distinct terms count at this share
 MAX_PER_GROUP = 3
 LONG_WORDS, LONGER_WORDS, LONG_SENTENCES = 60, 120, 3
+STEPS, STEP_WORDS = 3, 25  # "Step 1: ... Step 2: ... Step 3: ..." in at least this many words
 MAX_CHARS = 5000  # lexicon matching reads this much of a message; patterns read 4x more
 NEGATABLE = frozenset({"anger", "negative_emotion", "insult"})
-EMOTIONS = NEGATABLE | {"positive"}
+EMOTIONS = NEGATABLE | {POSITIVE}
 # matched by their written form only: lookup lemmas map "goods" and "well" to "good"
-EXACT_FORMS = frozenset({"positive"})
+EXACT_FORMS = frozenset({POSITIVE})
 _BREAKS = frozenset(".,;:!?()[]\"'«»„“”-–—\n")
 
 Token = Tuple[str, str]  # (lower-cased form, lemma)
@@ -118,7 +123,7 @@ class _Index:
         sources: List[Tuple[str, Terms]] = [
             (g.name, g.terms) for g in lexicon.frustration + lexicon.technical
         ]
-        sources += [("positive", lexicon.positive), (MITIGATION, lexicon.mitigators)]
+        sources += [(POSITIVE, lexicon.positive), (MITIGATION, lexicon.mitigators)]
         for name, terms in sources:
             for word in terms.words:
                 self.words.setdefault(word, []).append(name)
@@ -169,24 +174,24 @@ class Detector:
             return NEUTRAL  # empty, or a button payload such as /affirm
         shared = _pattern_cues(text[: 4 * MAX_CHARS])
         if lang in self.lexicons:
-            cues, mitigated = self._language_cues(text, lang)
-            return _combine(shared + cues, mitigated)
+            cues, softeners = self._language_cues(text, lang)
+            return _combine(shared + cues, softeners)
         if not self.lexicons:  # none loaded: the patterns alone
-            return _combine(shared, False)
+            return _combine(shared, frozenset())
         results = []
         for other in self.lexicons:  # no language: the reading that finds most
-            cues, mitigated = self._language_cues(text, other)
-            results.append(_combine(shared + cues, mitigated))
+            cues, softeners = self._language_cues(text, other)
+            results.append(_combine(shared + cues, softeners))
         return max(results, key=lambda s: (max(s.frustration, s.complexity), len(s.cues)))
 
-    def _language_cues(self, text: str, lang: str) -> Tuple[List[Cue], bool]:
-        """The lexicon's cues in ``text``, and whether a mitigator matched."""
+    def _language_cues(self, text: str, lang: str) -> Tuple[List[Cue], FrozenSet[str]]:
+        """The lexicon's cues in ``text``, and which softeners (mitigator, pleased) matched."""
         lexicon, index = self.lexicons[lang], self._indexes[lang]
         tokens, clauses = _tokens(text[:MAX_CHARS], lang)
         cues: List[Cue] = []
-        mitigated = self._lexicon_cues(lexicon, index, tokens, clauses, cues)
+        softeners = self._lexicon_cues(lexicon, index, tokens, clauses, cues)
         cues.extend(_waiting_cues(lexicon, tokens, clauses))
-        return cues, mitigated
+        return cues, softeners
 
     def _lexicon_cues(
         self,
@@ -195,15 +200,18 @@ class Detector:
         tokens: List[Token],
         clauses: List[int],
         cues: List[Cue],
-    ) -> bool:
-        """Append the lexicon's cues to ``cues``; return whether a mitigator matched."""
+    ) -> FrozenSet[str]:
+        """Append the lexicon's cues to ``cues``; return the softeners that matched.
+
+        ``mitigation``: a polite phrase; ``positive``: a pleased word, not negated.
+        """
         spans: List[Tuple[int, int, str]] = []
         for i in range(len(tokens)):
             for length, name in index.matches_at(tokens, i):
                 spans.append((i, i + length, name))
         spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))  # longest first; they win overlaps
         taken = [False] * len(tokens)
-        mitigated = False
+        softeners = set()
         groups = {g.name: (FRUSTRATION, g) for g in lexicon.frustration}
         groups.update({g.name: (TECHNICAL, g) for g in lexicon.technical})
         negative = groups["negative_emotion"][1]
@@ -214,7 +222,7 @@ class Detector:
                 taken[k] = True
             evidence = " ".join(t[0] for t in tokens[start:end])
             if name == MITIGATION:
-                mitigated = True
+                softeners.add(MITIGATION)
                 continue
             negated = _preceded_by(lexicon.negators, tokens, clauses, start, NEGATION_WINDOW)
             factor, boost = 1.0, 0.0
@@ -223,17 +231,19 @@ class Detector:
                     boost = INTENSIFIER_BOOST
                 if _preceded_by(lexicon.diminishers, tokens, clauses, start, INTENSIFIER_WINDOW):
                     factor = DIMINISHER_FACTOR
-            if name == "positive":
+            if name == POSITIVE:
                 if negated:  # "not happy", "nicht zufrieden", "ikke tilfreds"
                     weight = min(1.0, factor * (negative.weight + boost))
                     cues.append(Cue(FRUSTRATION, negative.name, negative.label, weight, evidence))
+                else:
+                    softeners.add(POSITIVE)
                 continue
             kind, group = groups[name]
             if negated and name in NEGATABLE:
                 continue  # "not bad", "nicht schlecht", "ikke dårligt"
             weight = min(1.0, factor * (group.weight + boost))
             cues.append(Cue(kind, group.name, group.label, weight, evidence))
-        return mitigated
+        return frozenset(softeners)
 
 
 def _pattern_cues(text: str) -> List[Cue]:
@@ -315,8 +325,16 @@ def _waiting_cues(lexicon: Lexicon, tokens: Sequence[Token], clauses: Sequence[i
 
 
 def _length_cue(text: str) -> Optional[Cue]:
-    """A long, multi-sentence problem description."""
+    """A long, multi-sentence problem description, or one in numbered steps."""
     words = patterns.word_count(text)
+    if words >= STEP_WORDS and patterns.numbered_steps(text) >= STEPS:
+        return Cue(
+            TECHNICAL,
+            "long_description",
+            "long multi-step description",
+            0.45,
+            f"{patterns.numbered_steps(text)} numbered steps",
+        )
     if words < LONG_WORDS or patterns.sentence_count(text) < LONG_SENTENCES:
         return None
     weight = 0.45 if words >= LONGER_WORDS else 0.3
@@ -325,8 +343,12 @@ def _length_cue(text: str) -> Optional[Cue]:
     )
 
 
-def _combine(cues: List[Cue], mitigated: bool) -> Signals:
-    """Scores from cues: noisy-OR; within a group the 2nd and 3rd term count less."""
+def _combine(cues: List[Cue], softeners: FrozenSet[str]) -> Signals:
+    """Scores from cues: noisy-OR; within a group the 2nd and 3rd term count less.
+
+    A polite phrase halves frustration made only of mild cues; a pleased word halves
+    frustration made only of punctuation and capitals ("love it!!!").
+    """
     by_kind: Dict[str, List[float]] = {FRUSTRATION: [], TECHNICAL: []}
     seen: Dict[Tuple[str, str], int] = {}
     kept: List[Cue] = []
@@ -339,10 +361,16 @@ def _combine(cues: List[Cue], mitigated: bool) -> Signals:
         by_kind[cue.kind].append(cue.weight * (1.0 if count == 0 else REPEAT_FACTOR))
         kept.append(cue)
     frustration = noisy_or(by_kind[FRUSTRATION])
-    if mitigated and frustration > 0 and max(by_kind[FRUSTRATION]) < STRONG_CUE:
-        frustration *= MITIGATION_FACTOR
-        kept.append(Cue(MITIGATION, MITIGATION, "polite phrasing (softens)", MITIGATION_FACTOR, ""))
-    return Signals(frustration, noisy_or(by_kind[TECHNICAL]), tuple(kept))
+    if frustration > 0:
+        polite = MITIGATION in softeners and max(by_kind[FRUSTRATION]) < STRONG_CUE
+        only_marks = {c.name for c in kept if c.kind == FRUSTRATION} <= PLEASED_SOFTENS
+        pleased = POSITIVE in softeners and only_marks
+        if polite or pleased:
+            frustration *= MITIGATION_FACTOR
+            label = "polite phrasing (softens)" if polite else "pleased wording (softens)"
+            kept.append(Cue(MITIGATION, MITIGATION, label, MITIGATION_FACTOR, ""))
+    # rounded, so that 0.35 + 0.05 reaches a 0.4 threshold (float sums land just under)
+    return Signals(round(frustration, 6), round(noisy_or(by_kind[TECHNICAL]), 6), tuple(kept))
 
 
 def watched_detector(directory: Path) -> Watched[Detector]:

@@ -21,6 +21,8 @@ FRUSTRATION_GROUPS = (
     "repeated_contact",
     "not_helpful",
     "sarcasm",
+    "resignation",
+    "disbelief",
 )
 TECHNICAL_GROUPS = ("developer_terms", "already_tried", "standard_steps", "technical_symptoms")
 WORD_LISTS = ("positive", "negators", "intensifiers", "diminishers", "mitigators")

@@ -154,7 +154,9 @@ def repeated_marks(text: str) -> Optional[PatternCue]:
     """Repeated "!!!" or "???" (or "?!")."""
     matches = _REPEATED_MARKS.findall(text)
     if matches:
-        weight = min(0.5, 0.3 + 0.1 * (len(matches) - 1))  # "!!!" twice is stronger
+        # on its own enough to hand over ("where is my money?!"), unless the message is
+        # polite or pleased ("thanks so much!!!": see detector._combine); twice is stronger
+        weight = min(0.6, 0.4 + 0.1 * (len(matches) - 1))
         return PatternCue("punctuation", 'repeated "!!!" or "???"', weight, matches[0])
     return None
 
@@ -162,6 +164,17 @@ def repeated_marks(text: str) -> Optional[PatternCue]:
 def word_count(text: str) -> int:
     """Number of words (letters only) in ``text``."""
     return len(_WORD.findall(text))
+
+
+_STEP = re.compile(
+    r"\b(?:step|schritt|trin)\s*(\d{1,2})\s*[:.)-]|^\s*(\d{1,2})[.)]\s+\S",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def numbered_steps(text: str) -> int:
+    """Distinct numbered steps in ``text`` ("Step 1:", "Schritt 2:", "Trin 3:", "1. ...")."""
+    return len({a or b for a, b in _STEP.findall(text)})
 
 
 def sentence_count(text: str) -> int:

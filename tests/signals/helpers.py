@@ -23,6 +23,8 @@ TINY = {
         "repeated_contact": {"label": "repeated contact", "weight": 0.5, "terms": ["third time"]},
         "not_helpful": {"label": "answer did not help", "weight": 0.45, "terms": ["didn't help"]},
         "sarcasm": {"label": "sarcasm", "weight": 0.5, "terms": ["thanks for nothing"]},
+        "resignation": {"label": "giving up", "weight": 0.45, "terms": ["i give up"]},
+        "disbelief": {"label": "disbelief", "weight": 0.45, "terms": ["are you serious"]},
     },
     "positive": ["happy", "helpful"],
     "negators": ["not", "n't", "never"],

@@ -107,6 +107,41 @@ def test_shouting_and_repeated_marks(detector: Detector) -> None:
     assert "shouting" not in cue_names(detector.score("HTTP 502, log: ERROR timeout", "en"))
 
 
+def test_repeated_marks_alone_reach_the_threshold_unless_pleased(detector: Detector) -> None:
+    # "?!" on its own is enough to hand over (threshold 0.4) ...
+    assert detector.score("so my order just vanished?!", "en").frustration == pytest.approx(0.4)
+    # ... but not when the customer is pleased or polite
+    pleased = detector.score("I am so happy with it!!!", "en")
+    assert pleased.frustration == pytest.approx(0.2)
+    assert "pleased wording (softens)" in [c.label for c in pleased.cues]
+    assert detector.score("where is it??? thanks", "en").frustration == pytest.approx(0.2)
+    # a pleased word does not soften real anger next to the marks
+    assert detector.score("happy? I am furious!!!", "en").frustration > 0.6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Step 1: open the app and go to Orders. Step 2: open the return for the order. "
+        "Step 3: choose the refund method, and then nothing happens at all.",
+        "Schritt 1: App öffnen und Bestellungen wählen. Schritt 2: die Retoure öffnen. "
+        "Schritt 3: Erstattung auf die Karte wählen, und dann passiert in der App gar nichts "
+        "mehr, auch nach Minuten nicht.",
+        "1. I open the app and sign in\n2. I go to my orders and pick one\n"
+        "3. I tap return and the screen stays white for ever",
+    ],
+)
+def test_numbered_steps_are_a_multi_step_description(detector: Detector, text: str) -> None:
+    signals = detector.score(text, "en")
+    assert cue_names(signals) == ["long_description"]
+    assert signals.complexity == pytest.approx(0.45)  # above the 0.35 hand-over threshold
+
+
+def test_a_few_numbers_are_not_steps(detector: Detector) -> None:
+    text = "I ordered 3 shirts and 2 pairs of socks on 1. March, and only the socks arrived."
+    assert "long_description" not in cue_names(detector.score(text, "en"))
+
+
 @pytest.mark.parametrize(
     "text, cue",
     [
