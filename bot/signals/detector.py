@@ -224,7 +224,10 @@ class Detector:
             if name == MITIGATION:
                 softeners.add(MITIGATION)
                 continue
-            negated = _preceded_by(lexicon.negators, tokens, clauses, start, NEGATION_WINDOW)
+            # an emoji is not negated: "it is NOT here 😡"
+            negated = any(c.isalpha() for c in evidence) and _preceded_by(
+                lexicon.negators, tokens, clauses, start, NEGATION_WINDOW
+            )
             factor, boost = 1.0, 0.0
             if name in EMOTIONS:
                 if _preceded_by(lexicon.intensifiers, tokens, clauses, start, INTENSIFIER_WINDOW):

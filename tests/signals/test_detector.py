@@ -35,6 +35,13 @@ def test_negation_cancels_a_negative_word(detector: Detector) -> None:
     assert detector.score("bad", "en").frustration > 0
 
 
+def test_an_emoji_is_not_negated(tmp_path: Path) -> None:
+    lexicons = {**TINY, "frustration": {**TINY["frustration"]}}
+    lexicons["frustration"]["anger"] = {"label": "anger", "weight": 0.6, "terms": ["😡"]}
+    detector = Detector.from_directory(write_lexicons(tmp_path, lexicons))
+    assert detector.score("delivered?? it is not here 😡", "en").frustration > 0.5
+
+
 def test_negation_does_not_reach_across_a_comma(detector: Detector) -> None:
     assert detector.score("not sure, but this is bad", "en").frustration > 0
 
