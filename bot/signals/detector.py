@@ -114,11 +114,16 @@ def noisy_or(weights: Sequence[float]) -> float:
 
 
 class _Index:
-    """All of a lexicon's cue groups in one lookup: word -> groups, first word -> phrases."""
+    """All of a lexicon's cue groups in one lookup: word -> groups, first two words -> phrases.
+
+    Phrases are keyed by their first word (as written) and their second word, which
+    a message may match by form or by lemma: each token is compared only with the
+    few phrases that can start there, however long the lists grow.
+    """
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.words: Dict[str, List[str]] = {}
-        self.phrases: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        self.phrases: Dict[str, Dict[str, List[Tuple[Tuple[str, ...], str]]]] = {}
         self.prefixes: List[Tuple[str, str]] = []
         sources: List[Tuple[str, Terms]] = [
             (g.name, g.terms) for g in lexicon.frustration + lexicon.technical
@@ -128,22 +133,28 @@ class _Index:
             for word in terms.words:
                 self.words.setdefault(word, []).append(name)
             for first, phrases in terms.phrases.items():
-                self.phrases.setdefault(first, []).extend((p, name) for p in phrases)
+                by_second = self.phrases.setdefault(first, {})
+                for phrase in phrases:
+                    by_second.setdefault(phrase[1], []).append((phrase, name))
             self.prefixes.extend((p, name) for p in terms.prefixes)
-        for first in self.phrases:
-            self.phrases[first].sort(key=lambda item: -len(item[0]))
 
     def matches_at(self, tokens: Sequence[Token], i: int) -> List[Tuple[int, str]]:
         """(length, group) of every term that matches at token ``i``."""
         lower, lemma = tokens[i]
         found: List[Tuple[int, str]] = []
-        for phrase, name in self.phrases.get(lower, ()):
-            end = i + len(phrase)
-            if end <= len(tokens) and all(
-                tokens[i + k][0] == phrase[k] or tokens[i + k][1] == phrase[k]
-                for k in range(1, len(phrase))
-            ):
-                found.append((len(phrase), name))
+        by_second = self.phrases.get(lower)
+        if by_second and i + 1 < len(tokens):
+            second = tokens[i + 1]
+            candidates = by_second.get(second[0], [])
+            if second[1] != second[0]:
+                candidates = candidates + by_second.get(second[1], [])
+            for phrase, name in candidates:
+                end = i + len(phrase)
+                if end <= len(tokens) and all(
+                    tokens[i + k][0] == phrase[k] or tokens[i + k][1] == phrase[k]
+                    for k in range(2, len(phrase))
+                ):
+                    found.append((len(phrase), name))
         for name in self.words.get(lower, ()):
             found.append((1, name))
         if lemma != lower:
