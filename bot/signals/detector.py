@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
@@ -35,6 +36,8 @@ NEGATABLE = frozenset({"anger", "negative_emotion", "insult"})
 EMOTIONS = NEGATABLE | {POSITIVE}
 # matched by their written form only: lookup lemmas map "goods" and "well" to "good"
 EXACT_FORMS = frozenset({POSITIVE})
+# a button's payload ("/affirm", '/faq{"kb_entry": "x"}'), not a path ("/v3/orders 503")
+_BUTTON_PAYLOAD = re.compile(r"\s*/\w+(?:\{.*\})?\s*$", re.DOTALL)
 _BREAKS = frozenset(".,;:!?()[]\"'«»„“”-–—\n")
 
 Token = Tuple[str, str]  # (lower-cased form, lemma)
@@ -181,7 +184,7 @@ class Detector:
 
     def score(self, text: str, lang: Optional[str]) -> Signals:
         """Scores and cues of one message in ``lang`` (None: try every language)."""
-        if not text or not text.strip() or text.lstrip().startswith("/"):
+        if not text or not text.strip() or _BUTTON_PAYLOAD.match(text):
             return NEUTRAL  # empty, or a button payload such as /affirm
         shared = _pattern_cues(text[: 4 * MAX_CHARS])
         if lang in self.lexicons:

@@ -201,7 +201,13 @@ def test_scores_stay_between_zero_and_one(detector: Detector) -> None:
 
 def test_button_payloads_and_empty_text_are_neutral(detector: Detector) -> None:
     assert detector.score("/deny", "en") == Signals(0.0, 0.0)
+    assert detector.score('/faq{"kb_entry": "password-reset"}', "en") == Signals(0.0, 0.0)
     assert detector.score("   ", None) == Signals(0.0, 0.0)
+
+
+def test_a_message_starting_with_a_path_is_scored(detector: Detector) -> None:
+    signals = detector.score("/v3/orders returns HTTP 503 since this morning", "en")
+    assert "http_status" in cue_names(signals)
 
 
 def test_unknown_language_tries_every_lexicon(detector: Detector) -> None:
