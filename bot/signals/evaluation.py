@@ -90,3 +90,39 @@ def metrics(predictions: Sequence[Prediction]) -> Dict[str, Dict[str, float]]:
             "tn": tn,
         }
     return out
+
+
+# NLU intents whose examples may be heated: not calm text.
+HEATED_INTENTS = frozenset(
+    {"out_of_scope", "deny", "security_account", "security_payment", "request_human"}
+)
+
+
+def calm_messages(project_dir: Path) -> List[Tuple[str, str]]:
+    """(text, language) of calm customer text in the project, for counting false alarms.
+
+    The NLU examples (without the intents that may be heated), the knowledge base's
+    sample questions and its development paraphrases (tests/kb/dev*/).
+    """
+    from bot.kb.catalog import Catalog
+    from bot.language import LANGUAGES
+
+    out: List[Tuple[str, str]] = []
+    for lang in LANGUAGES:
+        for path in sorted((project_dir / "data" / "nlu" / lang).glob("*.yml")):
+            for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+                if block.get("intent") in HEATED_INTENTS or "examples" not in block:
+                    continue
+                out += [
+                    (line.strip()[2:].strip(), lang)
+                    for line in block["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
+    entries, _ = Catalog(project_dir / "knowledge_base").load()
+    for entry in entries.values():
+        for lang in LANGUAGES:
+            out += [(q, lang) for q in entry.article(lang).questions]
+    for path in sorted((project_dir / "tests" / "kb").glob("dev*/paraphrases_*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out += [(q, data["language"]) for qs in data["paraphrases"].values() for q in qs]
+    return out
