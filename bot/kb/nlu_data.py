@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping, Optional, Tuple
 
 import yaml
 
@@ -43,16 +43,27 @@ def faq_training_data(entries: Mapping[str, Entry], exclude: Iterable[str] = ())
     )
 
 
+def nlu_examples(path: Path) -> Iterator[Tuple[str, Optional[str], Optional[str]]]:
+    """(text, intent, language) of every example in a Rasa NLU YAML file.
+
+    Intent is None for blocks without one (synonyms, lookups); language is the
+    block's ``metadata.language``, None for language-neutral examples.
+    """
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in content.get("nlu", []) or []:
+        language = (block.get("metadata") or {}).get("language")
+        for line in str(block.get("examples", "")).splitlines():
+            if line.strip().startswith("- "):
+                yield line.strip()[2:].strip(), block.get("intent"), language
+
+
 def hand_written_examples(data_dir: Path) -> set:
     """Every example in the hand-written NLU files (lower-cased)."""
-    found = set()
-    for path in sorted(data_dir.rglob("*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in content.get("nlu", []) or []:
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    found.add(line.strip()[2:].strip().lower())
-    return found
+    return {
+        text.lower()
+        for path in sorted(data_dir.rglob("*.yml"))
+        for text, _, _ in nlu_examples(path)
+    }
 
 
 def write_faq_training_data(project_dir: Path, kb_dir: Path, out: Path) -> Path:

@@ -344,13 +344,14 @@ def _waiting_cues(lexicon: Lexicon, tokens: Sequence[Token], clauses: Sequence[i
 def _length_cue(text: str) -> Optional[Cue]:
     """A long, multi-sentence problem description, or one in numbered steps."""
     words = patterns.word_count(text)
-    if words >= STEP_WORDS and patterns.numbered_steps(text) >= STEPS:
+    steps = patterns.numbered_steps(text) if words >= STEP_WORDS else 0
+    if steps >= STEPS:
         return Cue(
             TECHNICAL,
             "long_description",
             "long multi-step description",
             0.45,
-            f"{patterns.numbered_steps(text)} numbered steps",
+            f"{steps} numbered steps",
         )
     if words < LONG_WORDS or patterns.sentence_count(text) < LONG_SENTENCES:
         return None

@@ -105,19 +105,17 @@ def calm_messages(project_dir: Path) -> List[Tuple[str, str]]:
     sample questions and its development paraphrases (tests/kb/dev*/).
     """
     from bot.kb.catalog import Catalog
+    from bot.kb.nlu_data import nlu_examples
     from bot.language import LANGUAGES
 
     out: List[Tuple[str, str]] = []
     for lang in LANGUAGES:
         for path in sorted((project_dir / "data" / "nlu" / lang).glob("*.yml")):
-            for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-                if block.get("intent") in HEATED_INTENTS or "examples" not in block:
-                    continue
-                out += [
-                    (line.strip()[2:].strip(), lang)
-                    for line in block["examples"].splitlines()
-                    if line.strip().startswith("- ")
-                ]
+            out += [
+                (text, lang)
+                for text, intent, _ in nlu_examples(path)
+                if intent not in HEATED_INTENTS
+            ]
     entries, _ = Catalog(project_dir / "knowledge_base").load()
     for entry in entries.values():
         for lang in LANGUAGES:
