@@ -53,3 +53,26 @@ def test_calm_look_alikes_found_while_tuning_stay_calm(
     detector: Detector, text: str, lang: str
 ) -> None:
     assert detector.score(text, lang).frustration < 0.4
+
+
+@pytest.mark.parametrize(
+    "negated, plain, lang",
+    [
+        ("not bad", "bad", "en"),
+        ("The app is not bad at all", "The app is bad", "en"),
+        ("nicht schlecht", "schlecht", "de"),
+        ("Die App ist gar nicht schlecht", "Die App ist schlecht", "de"),
+        ("ikke dårligt", "dårligt", "da"),
+        ("Appen er slet ikke dårlig", "Appen er dårlig", "da"),
+    ],
+)
+def test_negation_cancels_the_shipped_negative_words(
+    detector: Detector, negated: str, plain: str, lang: str
+) -> None:
+    # the issue's own examples, with the shipped word lists: negative alone, calm negated
+    assert detector.score(plain, lang).frustration >= 0.4
+    assert detector.score(negated, lang).frustration == 0
+
+
+def test_no_problem_thanks_is_not_negative(detector: Detector) -> None:
+    assert detector.score("no problem, thanks", "en").frustration == 0
