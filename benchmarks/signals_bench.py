@@ -115,7 +115,7 @@ def speed(detector: Detector, texts: Dict[str, List[str]], passes: int) -> Dict[
     }
 
 
-def plot(lang: str, result: Dict[str, Any]) -> None:
+def plot(lang: str, result: Dict[str, Any], out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -136,13 +136,13 @@ def plot(lang: str, result: Dict[str, Any]) -> None:
         ax.set_title(f"{title}\nF1 {m['f1']:.2f}", fontsize=10)
     fig.suptitle(f"Detector confusion ({lang})")
     fig.tight_layout()
-    fig.savefig(RESULTS / f"signals_{lang}.png", dpi=100)
+    fig.savefig(out / f"signals_{lang}.png", dpi=100)
     plt.close(fig)
 
 
-def write_report(result: Dict[str, Any]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "signals.json").write_text(json.dumps(result, indent=2))
+def write_report(result: Dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "signals.json").write_text(json.dumps(result, indent=2))
     lines = [
         f"Frustration / complexity detector ({result['machine']}; {result['date']}; thresholds "
         f"frustration {result['thresholds']['frustration']}, "
@@ -180,15 +180,16 @@ def write_report(result: Dict[str, Any]) -> None:
         f"Detector speed: p50 **{s['p50_ms']:.3f} ms**, p95 {s['p95_ms']:.3f} ms, "
         f"max {s['max_ms']:.2f} ms per message ({s['n']:,} calls).",
     ]
-    (RESULTS / "signals.md").write_text("\n".join(lines) + "\n")
+    (out / "signals.md").write_text("\n".join(lines) + "\n")
     for lang in LANGUAGES:
-        plot(lang, result)
+        plot(lang, result, out)
 
 
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=20, help="speed passes over our set")
     parser.add_argument("--public-limit", type=int, default=0, help="cap public texts (0: all)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     args = parser.parse_args(argv)
     detector = Detector.from_directory(PROJECT_DIR / "escalation" / "lexicons")
     config = EscalationConfig.from_file(PROJECT_DIR / "escalation" / "policy.yml")
@@ -217,8 +218,8 @@ def main(argv: List[str] | None = None) -> int:
             continue
         result["public"][lang] = agreement(detector, config, lang, rows)
     result["speed"] = speed(detector, texts, args.passes)
-    write_report(result)
-    print((RESULTS / "signals.md").read_text())
+    write_report(result, args.out)
+    print((args.out / "signals.md").read_text())
     return 0
 
 

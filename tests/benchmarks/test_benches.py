@@ -64,6 +64,25 @@ def test_nlu_bench_skips_cleanly_without_datasets(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "nlu.json").read_text())["datasets"] == {}
 
 
+def test_signals_bench_writes_its_files_and_skips_absent_public_sets(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/signals_bench.py", "--passes", "1", "--out", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SUPPORTBOT_DATASETS": str(tmp_path / "none")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "signals.json").read_text())
+    assert set(result["ours"]) == {"en", "de", "da"} and result["public"] == {}
+    assert result["speed"]["p50_ms"] > 0
+    table = (tmp_path / "signals.md").read_text()
+    assert table.count("absent, skipped") == 3 and "| en | 118 |" in table
+    for lang in ("en", "de", "da"):
+        assert (tmp_path / f"signals_{lang}.png").stat().st_size > 1000
+
+
 def test_serving_bench_writes_json_table_and_plot(model: Path, tmp_path: Path) -> None:
     done = run("serving_bench.py", tmp_path, "--reuse-models")
     assert done.returncode == 0, done.stderr[-3000:]
