@@ -17,7 +17,7 @@ import math
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 from scipy import sparse
@@ -307,15 +307,22 @@ class Index:
         """Whether the re-rankers are in use (their scores run higher: see store.decide)."""
         return bool(self.rankers)
 
-    def train_rankers(self) -> bool:
+    def train_rankers(self, cancelled: Callable[[], bool] = lambda: False) -> bool:
         """Learn and attach a re-ranker per language (slow: call it off the request path).
 
         Does nothing above ``RANKER_MAX_ENTRIES`` entries, and returns whether it trained.
+        ``cancelled`` is asked before each language; when it says yes (the index has been
+        replaced by a newer one), training stops and nothing is attached.
         """
         if not 2 <= len(self.entries) <= RANKER_MAX_ENTRIES:
             return False
+        rankers: Dict[str, Ranker] = {}
+        for lang in self._languages:
+            if cancelled():
+                return False
+            rankers[lang] = Ranker(self.entries, lang)
         # Attached all at once, so that every search of this index uses one scale.
-        self.rankers = {lang: Ranker(self.entries, lang) for lang in self._languages}
+        self.rankers = rankers
         return True
 
     def search(self, text: str, lang: str, limit: int = 3) -> List[Hit]:

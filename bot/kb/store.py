@@ -156,7 +156,9 @@ class KnowledgeBase:
     def _train_rankers(self, index: Index) -> None:
         started = time.perf_counter()
         try:
-            trained = index.train_rankers()
+            # A newer reload makes this training moot: stop it, so that it does not
+            # compete with that reload for the interpreter (edits in quick succession).
+            trained = index.train_rankers(cancelled=lambda: index is not self._index)
         except Exception:  # the index keeps serving without it
             log.exception("knowledge base: training the re-ranker failed")
             return

@@ -80,6 +80,48 @@ def test_the_knowledge_base_trains_the_ranker_and_again_after_an_edit(tmp_path: 
     assert kb.search("collect my order in a shop", "en")[0].entry_id == "store-pickup"
 
 
+def test_training_stops_when_cancelled_and_attaches_nothing(shipped: Dict[str, Entry]) -> None:
+    index = Index(shipped)
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # the index is replaced after its first language
+
+    assert not index.train_rankers(cancelled=cancelled)
+    assert not index.ranked and index.rankers == {}  # no mix of ranked and plain languages
+    assert len(asked) == 2
+
+
+def test_a_newer_reload_stops_the_previous_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_entry(tmp_path, "gift-wrap", questions={"en": ["can you gift wrap my order"]})
+    write_entry(tmp_path, "price-match", questions={"en": ["do you match lower prices"]})
+    kb = KnowledgeBase(tmp_path)
+    built: Dict[str, int] = {}
+    real = index_module.Ranker
+
+    def counting(entries: Dict[str, Entry], lang: str) -> Ranker:
+        built[lang] = built.get(lang, 0) + 1
+        if len(entries) == 3 and lang == "en":  # the first reload's training, mid-way:
+            write_entry(tmp_path, "store-pickup", questions={"en": ["collect in a shop"]})
+            write_entry(tmp_path, "gift-card", questions={"en": ["do you sell gift cards"]})
+            assert kb.reload()  # ... a newer edit arrives and is loaded
+        return real(entries, lang)
+
+    monkeypatch.setattr(index_module, "Ranker", counting)
+    write_entry(tmp_path, "store-pickup", questions={"en": ["can I collect my order in a shop"]})
+    assert kb.reload()
+    first = kb._ranking
+    assert first is not None
+    first.join(30)
+    kb.wait_ranked(timeout=30)
+    # The first training stopped after its first language; the newer one trained all three.
+    assert built == {"en": 2, "de": 1, "da": 1}
+    assert kb.status()["reranker"] is True and len(kb.entries) == 4
+
+
 def test_a_failing_ranker_leaves_the_index_serving(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
