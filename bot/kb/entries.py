@@ -48,6 +48,10 @@ class Article:
     questions: Tuple[str, ...]
     keywords: Tuple[str, ...] = ()
     question_lines: Tuple[int, ...] = ()
+    # Further ways customers have asked this, any number: they teach the matcher (the
+    # index and the re-ranker) and are checked like sample questions.
+    more_questions: Tuple[str, ...] = ()
+    more_question_lines: Tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,9 +71,13 @@ class Entry:
         return self.articles[lang]
 
     def sample_questions(self) -> Iterator[Tuple[str, str, int]]:
-        """Every sample question as (language, question, line in the file)."""
+        """Every sample question, more questions included, as (language, question, line)."""
         for lang, article in self.articles.items():
             for question, line in zip(article.questions, article.question_lines, strict=True):
+                yield lang, question, line
+            for question, line in zip(
+                article.more_questions, article.more_question_lines, strict=True
+            ):
                 yield lang, question, line
 
 
@@ -193,6 +201,17 @@ def parse_entry(text: str, file: str) -> Tuple[Optional[Entry], List[Problem]]:
                     Problem(file, line, f"{lang}: sample question repeats line {seen[key]}: {q!r}")
                 )
             seen.setdefault(key, line)
+        more = _strings(block.get("more_questions"), f"{lang}.more_questions", file, problems)
+        for q, line in more:
+            key = " ".join(q.lower().split())
+            if key in seen:
+                # harmless for matching, so only reported: the entry keeps serving
+                problems.append(
+                    Problem(
+                        file, line, f"{lang}: question repeats line {seen[key]}: {q!r}", "warning"
+                    )
+                )
+            seen.setdefault(key, line)
         keywords = _strings(block.get("keywords"), f"{lang}.keywords", file, problems)
         articles[lang] = Article(
             title=title,
@@ -200,6 +219,8 @@ def parse_entry(text: str, file: str) -> Tuple[Optional[Entry], List[Problem]]:
             questions=tuple(q for q, _ in questions),
             keywords=tuple(k for k, _ in keywords),
             question_lines=tuple(line for _, line in questions),
+            more_questions=tuple(q for q, _ in more),
+            more_question_lines=tuple(line for _, line in more),
         )
     unknown = sorted(str(k) for k in fields if k not in {"id", "team", "related", *LANGUAGES})
     for key in unknown:

@@ -1,13 +1,13 @@
 """The search index: SQLite FTS5 (via sqlite-utils) for candidates, TF-IDF cosine to rank them.
 
-Each entry becomes several documents per language: its title, each sample question,
-its keywords and its answer. Text is analysed per language (stop words, snowball
-stems, accents folded, German and Danish compounds split into known parts). A query
-is analysed the same way; a word the index does not know is replaced by known words
-one typo away, or by the parts of a compound. FTS5 finds the candidate documents
-fast, even at 10,000 entries; the candidates are ranked by cosine similarity of
-IDF-weighted terms, and each entry scores its best document, blended with the
-entry's text as a whole.
+Each entry becomes several documents per language: its title, each sample question
+and each of its more questions, its keywords, and each sentence of its answer. Text
+is analysed per language (stop words, snowball stems, accents folded, German and
+Danish compounds split into known parts). A query is analysed the same way; a word
+the index does not know is replaced by known words one typo away, or by the parts of
+a compound. FTS5 finds the candidate documents fast, even at 10,000 entries; the
+candidates are ranked by cosine similarity of IDF-weighted terms, and each entry
+scores its best document, blended with the entry's text as a whole.
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ from bot.kb.text import TypoIndex, analyzer, words
 from bot.language import LANGUAGES
 
 # How much each kind of document counts when it is an entry's best match.
-KIND_WEIGHT = {"title": 1.0, "question": 1.0, "keywords": 0.9, "answer": 0.75}
+KIND_WEIGHT = {
+    "title": 1.0,
+    "question": 1.0,
+    "more_question": 0.9,
+    "keywords": 0.9,
+    "answer": 0.75,
+}
 CANDIDATE_ROWS = 60
 CANDIDATE_ENTRIES = 20
 MATCH_TERMS = 4  # the rarest query terms used for the FTS lookup
@@ -75,6 +81,7 @@ class _LanguageIndex:
             texts = [("title", article.title)]
             texts += [("keywords", k) for k in article.keywords]
             texts += [("question", q) for q in article.questions]
+            texts += [("more_question", q) for q in article.more_questions]
             texts += [("answer", s) for s in _sentences(article.answer)]
             for kind, text in texts:
                 content = self.analyzer.content_words(text)
@@ -147,16 +154,43 @@ class _LanguageIndex:
             shape=(len(self.entry_ids), len(rows)),
         )
         self.centroids = normalize(owner @ matrix).tocsr()
+        # What a re-ranker learns from: every document but the answer sentences, with
+        # its character row and terms (kept only where a re-ranker will be trained).
+        self._training: Optional[Tuple[sparse.csr_matrix, List[List[str]], List[str]]] = None
+        if len(self.entry_ids) <= RANKER_MAX_ENTRIES:
+            keep = [i for i, (_, kind, _, _) in enumerate(rows) if kind != "answer"]
+            self._training = (
+                matrix[keep],
+                [rows[i][3] for i in keep],
+                [rows[i][0] for i in keep],
+            )
 
-    def char_scores(self, text: str, candidates: Iterable[str] = ()) -> Dict[str, float]:
-        """Cosine of the question with entries' character n-gram centroids (above 0).
+    def ranker(self) -> Optional[Ranker]:
+        """A re-ranker learnt from this index's documents (None when there are none)."""
+        if self.vectorizer is None or self._training is None:
+            return None
+        char_rows, terms, labels = self._training
+        return Ranker(self.vectorizer, char_rows, terms, labels, self.query_terms)
+
+    def query_terms(self, text: str) -> List[str]:
+        """The index terms of a question (stems, compound parts, typo fixes), in order."""
+        return _known(self.query_vector(text))
+
+    def char_row(self, text: str) -> Optional[sparse.csr_matrix]:
+        """The question's character n-gram TF-IDF row (None for an empty index)."""
+        return None if self.vectorizer is None else self.vectorizer.transform([text])
+
+    def char_scores(
+        self, row: Optional[sparse.csr_matrix], candidates: Iterable[str] = ()
+    ) -> Dict[str, float]:
+        """Cosine of the question's ``char_row`` with entries' centroids (above 0).
 
         Small knowledge bases score every entry; large ones only the ``candidates``
         (the entries FTS found), which keeps a lookup fast at 10,000 entries.
         """
-        if self.vectorizer is None:
+        if row is None:
             return {}
-        query = self.vectorizer.transform([text]).T
+        query = row.T
         if len(self.entry_ids) <= SCORE_ALL_ENTRIES:
             rows = np.arange(len(self.entry_ids))
         else:
@@ -239,9 +273,10 @@ class _LanguageIndex:
         # weigh all of them.
         terms = sorted((t for t in query if t in self.idf), key=lambda t: -self.idf[t])
         rowids = self._candidates(db, terms[:MATCH_TERMS])
-        chars = self.char_scores(text, {self.docs[r].entry_id for r in rowids})
+        char_row = self.char_row(text)
+        chars = self.char_scores(char_row, {self.docs[r].entry_id for r in rowids})
         if ranker is not None:
-            learnt = ranker.scores(text)
+            learnt = ranker.scores(text, char_row, _known(query))
             chars = {
                 e: RANKER_WEIGHT * learnt.get(e, 0.0) + (1 - RANKER_WEIGHT) * chars.get(e, 0.0)
                 for e in set(chars) | set(learnt)
@@ -275,6 +310,11 @@ class _LanguageIndex:
 def _sentences(text: str) -> List[str]:
     """An answer split into lines and sentences (each is matched on its own)."""
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.split()) > 2]
+
+
+def _known(query: Mapping[str, float]) -> List[str]:
+    """The terms of a query vector that the index knows (the others start with NUL)."""
+    return [t for t in query if not t.startswith("\x00")]
 
 
 def _normalised(vector: Mapping[str, float]) -> Dict[str, float]:
@@ -317,10 +357,12 @@ class Index:
         if not 2 <= len(self.entries) <= RANKER_MAX_ENTRIES:
             return False
         rankers: Dict[str, Ranker] = {}
-        for lang in self._languages:
+        for lang, language in self._languages.items():
             if cancelled():
                 return False
-            rankers[lang] = Ranker(self.entries, lang)
+            ranker = language.ranker()
+            if ranker is not None:
+                rankers[lang] = ranker
         # Attached all at once, so that every search of this index uses one scale.
         self.rankers = rankers
         return True

@@ -16,6 +16,7 @@ def entry_text(
     related: Optional[List[str]] = None,
     answer: str = "Do this.",
     title: str = "",
+    more_questions: Optional[Dict[str, List[str]]] = None,
 ) -> str:
     """A valid entry file's text; ``questions`` per language default to distinct ones."""
     data: Dict[str, object] = {"id": entry_id, "team": team}
@@ -28,6 +29,8 @@ def entry_text(
             "answer": f"{answer} ({lang})",
             "questions": qs,
         }
+        if more_questions and lang in more_questions:
+            data[lang]["more_questions"] = more_questions[lang]  # type: ignore[index]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 

@@ -117,6 +117,41 @@ def test_a_sample_question_in_two_entries_is_rejected(tmp_path: Path) -> None:
     assert "How do I do thing 3?" in text[problems[0].line - 1]
 
 
+def test_more_questions_parse_with_their_lines_and_a_repeat_is_only_a_warning() -> None:
+    more = ["gift wrap please", "can it come wrapped", "wrap-1 en question 0"]
+    text = entry_text("wrap-1", more_questions={"en": more, "de": ["als Geschenk verpackt?"]})
+    entry, problems = parse_entry(text, "wrap-1.yml")
+    assert entry is not None
+    assert entry.article("en").more_questions == tuple(more)
+    assert entry.article("da").more_questions == ()
+    lines = text.splitlines()
+    assert [lines[n - 1].strip() for n in entry.article("en").more_question_lines] == [
+        f"- {q}" for q in more
+    ]
+    # the third repeats a sample question: harmless for matching, so it keeps serving
+    assert [(p.severity, "repeats" in p.message) for p in problems] == [("warning", True)]
+
+
+def test_more_questions_must_be_a_list_of_text() -> None:
+    text = entry_text("wrap-2").replace(
+        "  questions:", "  more_questions: wrap it\n  questions:", 1
+    )
+    entry, problems = parse_entry(text, "wrap-2.yml")
+    assert entry is None and "more_questions must be a list" in problems[0].message
+
+
+def test_a_more_question_that_another_entry_asks_is_rejected(tmp_path: Path) -> None:
+    write_entry(tmp_path, "first", questions={"en": [f"how do I do thing {i}" for i in range(5)]})
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write_entry(tmp_path, "second", more_questions={"en": ["b one", "How do I do thing 2?"]})
+    entries, problems = catalog.load()
+    assert set(entries) == {"first"}
+    assert problems[0].file == "second.yml" and "first.yml" in problems[0].message
+    text = (tmp_path / "second.yml").read_text().splitlines()
+    assert "How do I do thing 2?" in text[problems[0].line - 1]
+
+
 def test_an_unknown_related_entry_is_rejected(tmp_path: Path) -> None:
     write_entry(tmp_path, "lonely", related=["does-not-exist"])
     entries, problems = Catalog(tmp_path).load()

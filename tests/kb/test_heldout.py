@@ -11,8 +11,8 @@ from bot.kb.store import KnowledgeBase
 from bot.language import LANGUAGES
 
 # Regression floors; the aim is 95 % hit@1 (measured figures are in README.md:
-# 96.0/92.3/95.0 % en/de/da).
-FLOOR = 0.9
+# 96.7/94.3/95.0 % en/de/da).
+FLOOR = 0.92
 WRONG_ANSWERS = 0.03  # straight answers with the wrong entry (measured 0-1.3 %)
 FALSE_ANSWERS = 0.07  # off-topic questions answered (goal 5 %; measured 0-5 %)
 
@@ -33,7 +33,10 @@ def test_heldout_paraphrases_are_not_sample_questions_or_keywords(
     known = set()
     for entry in kb.entries.values():
         article = entry.article(lang)
-        known |= {question_key(q) for q in (*article.questions, *article.keywords)}
+        known |= {
+            question_key(q)
+            for q in (*article.questions, *article.more_questions, *article.keywords)
+        }
     data = heldout(lang)
     every = [q for qs in data["paraphrases"].values() for q in qs] + data["off_topic"]
     assert not [q for q in every if question_key(q) in known]
@@ -66,4 +69,4 @@ def test_straight_answers_are_rarely_wrong_and_often_given(kb: KnowledgeBase, la
     answers = [(e, d.entry_id) for e, d in decisions if d.kind == "answer"]
     wrong = [a for a in answers if a[0] != a[1]]
     assert len(wrong) / len(cases) <= WRONG_ANSWERS, wrong
-    assert len(answers) / len(cases) >= 0.4  # measured 47-58 %; the rest mostly clarify
+    assert len(answers) / len(cases) >= 0.4  # measured 63-65 %; the rest mostly clarify

@@ -1,9 +1,10 @@
 """The learnt re-ranker, and how the index and the knowledge base use it."""
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import pytest
 
@@ -23,8 +24,14 @@ def shipped() -> Dict[str, Entry]:
     return entries
 
 
+def ranker_of(entries: Dict[str, Entry], lang: str) -> Ranker:
+    index = Index(entries)
+    assert index.train_rankers()
+    return index.rankers[lang]
+
+
 def test_ranker_gives_each_sample_question_to_its_entry(shipped: Dict[str, Entry]) -> None:
-    ranker = Ranker(shipped, "de")
+    ranker = ranker_of(shipped, "de")
     scores = ranker.scores("Ich habe mein Passwort vergessen")
     assert set(scores) == set(shipped)
     assert sum(scores.values()) == pytest.approx(1.0)
@@ -40,8 +47,27 @@ def test_ranker_gives_each_sample_question_to_its_entry(shipped: Dict[str, Entry
 
 
 def test_ranker_with_a_single_entry_ranks_nothing(shipped: Dict[str, Entry]) -> None:
-    only = {"password-reset": shipped["password-reset"]}
-    assert Ranker(only, "en").scores("forgot my password") == {}
+    only = Index({"password-reset": shipped["password-reset"]})
+    assert not only.train_rankers()  # nothing to tell apart
+    ranker = only._languages["en"].ranker()
+    assert ranker is not None and ranker.scores("forgot my password") == {}
+
+
+def test_the_ranker_learns_from_more_questions(shipped: Dict[str, Entry]) -> None:
+    # A made-up phrasing no entry has: the re-ranker learns it only from more_questions.
+    question = "the glowing rectangle in my pocket stays silent about Alpha"
+    entry = shipped["notifications-missing"]
+    article = dataclasses.replace(
+        entry.article("en"), more_questions=("my glowing rectangle stays silent",)
+    )
+    taught = {
+        **shipped,
+        entry.id: dataclasses.replace(entry, articles={**entry.articles, "en": article}),
+    }
+    before = ranker_of(shipped, "en").scores(question)
+    after = ranker_of(taught, "en").scores(question)
+    assert max(after, key=after.get) == "notifications-missing"
+    assert after["notifications-missing"] > 2 * before["notifications-missing"]
 
 
 def test_the_ranker_fixes_a_paraphrase_the_index_alone_gets_wrong(
@@ -100,17 +126,17 @@ def test_a_newer_reload_stops_the_previous_training(
     write_entry(tmp_path, "price-match", questions={"en": ["do you match lower prices"]})
     kb = KnowledgeBase(tmp_path)
     built: Dict[str, int] = {}
-    real = index_module.Ranker
+    real = index_module._LanguageIndex.ranker
 
-    def counting(entries: Dict[str, Entry], lang: str) -> Ranker:
-        built[lang] = built.get(lang, 0) + 1
-        if len(entries) == 3 and lang == "en":  # the first reload's training, mid-way:
+    def counting(language: index_module._LanguageIndex) -> Optional[Ranker]:
+        built[language.lang] = built.get(language.lang, 0) + 1
+        if len(language.entry_ids) == 3 and language.lang == "en":  # mid-way, a newer
             write_entry(tmp_path, "store-pickup", questions={"en": ["collect in a shop"]})
             write_entry(tmp_path, "gift-card", questions={"en": ["do you sell gift cards"]})
-            assert kb.reload()  # ... a newer edit arrives and is loaded
-        return real(entries, lang)
+            assert kb.reload()  # ... edit arrives and is loaded
+        return real(language)
 
-    monkeypatch.setattr(index_module, "Ranker", counting)
+    monkeypatch.setattr(index_module._LanguageIndex, "ranker", counting)
     write_entry(tmp_path, "store-pickup", questions={"en": ["can I collect my order in a shop"]})
     assert kb.reload()
     first = kb._ranking
