@@ -24,6 +24,9 @@ NEUTRAL_WORDS = frozenset(
     """.split()
 )
 
+# A word seen this often in a language's training data is a word of that language.
+ATTESTED = 2
+
 # Letters that occur in only one of the three languages.
 _MARKER_LETTERS: Mapping[str, str] = {
     "æ": "da",
@@ -186,16 +189,30 @@ class LanguageIdentifier:
         z = sum(exp.values())
         return {lang: v / z for lang, v in exp.items()}
 
+    def attested(self, text: str, lang: str) -> bool:
+        """Whether every word of ``text`` occurs in ``lang``'s training data (twice or more).
+
+        Such a message is plausible in ``lang`` however much likelier another language
+        is: "hallo" is far more common in German, and still Danish in a Danish chat.
+        """
+        counts = self.word_counts.get(lang, {})
+        tokens = [w for w in words(text) if w not in NEUTRAL_WORDS]
+        return bool(tokens) and all(counts.get(w, 0) >= ATTESTED for w in tokens)
+
     def detect(self, text: str, previous: Optional[str] = None) -> Optional[str]:
         """The message's language, or None when it is language-neutral.
 
         With ``previous`` (the conversation's language) a message that is still
-        plausible in that language keeps it; a clear switch is followed.
+        plausible in that language keeps it (its probability there is at least
+        ``keep_threshold``, or all its words are ``attested`` there); a clear switch
+        is followed.
         """
         probs = self.probabilities(text)
         if probs is None:
             return None
-        if previous in probs and probs[previous] >= self.keep_threshold:
+        if previous in probs and (
+            probs[previous] >= self.keep_threshold or self.attested(text, previous)
+        ):
             return previous
         best = max(probs, key=probs.__getitem__)
         if probs[best] < self.min_confidence:

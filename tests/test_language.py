@@ -105,3 +105,17 @@ def test_conversation_language_is_the_latest_non_neutral() -> None:
     assert conversation_language(parsed) == "da"
     assert conversation_language([]) == "en"
     assert conversation_language([{"language": None}], default="de") == "de"
+
+
+def test_a_word_of_the_conversation_language_keeps_it_however_common_elsewhere() -> None:
+    model = LanguageIdentifier.train(
+        {
+            "de": ["hallo"] * 60 + ["hallo wie geht es dir", "wie geht es"],
+            "da": ["hallo der", "hallo alle sammen", "hej med dig", "hvordan går det"],
+            "en": ["hello there", "how are you"],
+        }
+    )
+    assert model.probabilities("hallo")["da"] < model.keep_threshold  # far likelier German
+    assert model.detect("hallo", previous="da") == "da"  # ... but a Danish word too
+    assert model.detect("hallo", previous="en") == "de"
+    assert model.detect("hallo wie geht es", previous="da") == "de"  # "wie" is not Danish

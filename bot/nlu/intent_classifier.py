@@ -55,7 +55,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "char_ngrams": [2, 5],
             "C": 30.0,
             # a message of only unknown words keeps this share of its confidence
-            "unknown_trust": 0.5,
+            "unknown_trust": 0.4,
             "max_iter": 3000,
             "ranking_length": 10,
         }

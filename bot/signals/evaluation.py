@@ -102,8 +102,9 @@ def calm_messages(project_dir: Path) -> List[Tuple[str, str]]:
     """(text, language) of calm customer text in the project, for counting false alarms.
 
     The NLU examples (without the intents that may be heated), and the knowledge
-    base's sample questions and more questions. The knowledge base's blind development
-    sets (tests/kb/dev*/) are left out: they ask questions inside complaints by design.
+    base's sample questions. Its more questions and blind development sets
+    (tests/kb/dev*/) are left out: they were written to include questions asked inside
+    complaints.
     """
     from bot.kb.catalog import Catalog
     from bot.kb.nlu_data import nlu_examples
@@ -120,6 +121,5 @@ def calm_messages(project_dir: Path) -> List[Tuple[str, str]]:
     entries, _ = Catalog(project_dir / "knowledge_base").load()
     for entry in entries.values():
         for lang in LANGUAGES:
-            article = entry.article(lang)
-            out += [(q, lang) for q in (*article.questions, *article.more_questions)]
+            out += [(q, lang) for q in entry.article(lang).questions]
     return out

@@ -15,7 +15,7 @@ from bot.language import LANGUAGES
 
 # The floor this suite enforces (a regression guard); the aim is 95 %, not yet
 # reached: measured figures are in README.md.
-FLOOR = 0.75
+FLOOR = 0.9
 
 
 def heldout(lang: str) -> List[Tuple[str, str]]:
