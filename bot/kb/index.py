@@ -138,10 +138,8 @@ class _LanguageIndex:
         if not rows:
             return
         self.vectorizer = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
+            analyzer=self.analyzer.char_ngrams,  # char_wb 2-5-grams of words and stems
             sublinear_tf=True,
-            preprocessor=self.analyzer.words_and_stems,
             dtype=np.float32,
         )
         matrix = self.vectorizer.fit_transform([text for _, _, text, _ in rows])

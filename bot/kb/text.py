@@ -7,7 +7,7 @@ import importlib.util
 import re
 import unicodedata
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import snowballstemmer
 
@@ -54,6 +54,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer(SNOWBALL[lang])
         self._stops = stop_words(lang) | {fold(w) for w in stop_words(lang)}
         self._cache: Dict[str, str] = {}
+        self._content: Dict[str, Tuple[str, ...]] = {}
 
     def stem(self, word: str) -> str:
         """The folded stem of one lower-case word."""
@@ -66,7 +67,14 @@ class Analyzer:
 
     def content_words(self, text: str) -> List[str]:
         """The words of ``text`` that carry meaning (stop words removed)."""
-        return [w for w in words(text) if w not in self._stops and (len(w) > 1 or w.isdigit())]
+        found = self._content.get(text)
+        if found is None:
+            found = tuple(
+                w for w in words(text) if w not in self._stops and (len(w) > 1 or w.isdigit())
+            )
+            if len(self._content) < 200_000:  # the entries' texts, kept across reloads
+                self._content[text] = found
+        return list(found)
 
     def terms(self, text: str) -> List[str]:
         """Stems of the content words of ``text``, in order (duplicates kept)."""
@@ -76,6 +84,17 @@ class Analyzer:
         """The content words of ``text`` followed by their stems (for character n-grams)."""
         content = self.content_words(text)
         return " ".join(content + [self.stem(w) for w in content])
+
+    def char_ngrams(self, text: str) -> List[str]:
+        """Character 2-5-grams of the words and stems of ``text``, cached per word.
+
+        The same n-grams as scikit-learn's ``char_wb`` analyzer, two to three times
+        faster: the entries' texts share most of their words.
+        """
+        out: List[str] = []
+        for word in self.words_and_stems(text).split():
+            out.extend(_word_ngrams(word))
+        return out
 
     def split_compound(self, word: str, known: Callable[[str], bool]) -> Optional[List[str]]:
         """Stems of the parts of a compound whose parts are all ``known``, or None.
@@ -109,6 +128,22 @@ class Analyzer:
                 if rest:
                     return [stem if known(stem) else base, *rest]
         return None
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_ngrams(word: str, low: int = 2, high: int = 5) -> Tuple[str, ...]:
+    """scikit-learn's ``_char_wb_ngrams`` for one word: n-grams of " word "."""
+    padded = f" {word} "
+    grams: List[str] = []
+    for n in range(low, high + 1):
+        offset = 0
+        grams.append(padded[offset : offset + n])
+        while offset + n < len(padded):
+            offset += 1
+            grams.append(padded[offset : offset + n])
+        if offset == 0:  # the word is shorter than n
+            break
+    return tuple(grams)
 
 
 def deletes(term: str) -> Set[str]:

@@ -11,7 +11,7 @@ from bot.kb.store import KnowledgeBase
 from bot.language import LANGUAGES
 
 # Regression floors; the aim is 95 % hit@1 (measured figures are in README.md:
-# 96.7/94.3/95.0 % en/de/da).
+# 96.7/95.3/96.7 % en/de/da).
 FLOOR = 0.92
 WRONG_ANSWERS = 0.03  # straight answers with the wrong entry (measured 0-1.3 %)
 FALSE_ANSWERS = 0.07  # off-topic questions answered (goal 5 %; measured 0-5 %)
@@ -69,4 +69,4 @@ def test_straight_answers_are_rarely_wrong_and_often_given(kb: KnowledgeBase, la
     answers = [(e, d.entry_id) for e, d in decisions if d.kind == "answer"]
     wrong = [a for a in answers if a[0] != a[1]]
     assert len(wrong) / len(cases) <= WRONG_ANSWERS, wrong
-    assert len(answers) / len(cases) >= 0.4  # measured 63-65 %; the rest mostly clarify
+    assert len(answers) / len(cases) >= 0.4  # measured 47-53 %; the rest mostly clarify

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,20 @@ def test_edits_are_live_within_two_seconds(tmp_path: Path) -> None:
         assert kb.status()["entries"] == 1
     finally:
         kb.stop_watching()
+
+
+def test_a_broken_save_is_reported_at_once_without_reindexing(tmp_path: Path) -> None:
+    write_entry(tmp_path, "gift-wrap")
+    write_entry(tmp_path, "price-match")
+    kb = KnowledgeBase(tmp_path, status_file=tmp_path / "status.json", rank=False)
+    index = kb._current()
+    (tmp_path / "gift-wrap.yml").write_text("id: gift-wrap\nteam: [unclosed\n")
+    assert kb.reload()
+    assert kb._current() is index  # the last good entries are still the ones indexed
+    assert [p.file for p in kb.problems] == ["gift-wrap.yml"]
+    assert json.loads((tmp_path / "status.json").read_text())["problems"][0]["file"] == (
+        "gift-wrap.yml"
+    )
+    write_entry(tmp_path, "gift-wrap", answer="Fixed.")  # a good save re-indexes
+    assert kb.reload() and kb._current() is not index and kb.problems == []
+    assert "Fixed" in kb.get("gift-wrap").article("en").answer
