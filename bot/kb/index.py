@@ -83,6 +83,7 @@ class _LanguageIndex:
             texts += [("question", q) for q in article.questions]
             texts += [("more_question", q) for q in article.more_questions]
             texts += [("answer", s) for s in _sentences(article.answer)]
+            self.analyzer.remember(text for _, text in texts)
             for kind, text in texts:
                 content = self.analyzer.content_words(text)
                 if content:

@@ -18,6 +18,7 @@ _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 # "ordrestatus"). These are the ones tried when splitting a compound.
 LINKS = {"de": ("", "s", "es", "n", "en", "e"), "da": ("", "s", "e"), "en": ("",)}
 MIN_PART = 4
+MAX_REMEMBERED = 200_000  # entry texts whose analysis is kept across reloads
 
 
 @functools.cache
@@ -68,13 +69,18 @@ class Analyzer:
     def content_words(self, text: str) -> List[str]:
         """The words of ``text`` that carry meaning (stop words removed)."""
         found = self._content.get(text)
-        if found is None:
-            found = tuple(
-                w for w in words(text) if w not in self._stops and (len(w) > 1 or w.isdigit())
-            )
-            if len(self._content) < 200_000:  # the entries' texts, kept across reloads
-                self._content[text] = found
-        return list(found)
+        if found is not None:
+            return list(found)
+        return [w for w in words(text) if w not in self._stops and (len(w) > 1 or w.isdigit())]
+
+    def remember(self, texts: Iterable[str]) -> None:
+        """Keep the content words of ``texts`` (the entries' own, analysed at every reload).
+
+        Customers' questions are never kept.
+        """
+        for text in texts:
+            if text not in self._content and len(self._content) < MAX_REMEMBERED:
+                self._content[text] = tuple(self.content_words(text))
 
     def terms(self, text: str) -> List[str]:
         """Stems of the content words of ``text``, in order (duplicates kept)."""

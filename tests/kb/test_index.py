@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.config import PROJECT_DIR
 from bot.kb.catalog import Catalog
@@ -116,3 +117,17 @@ def test_a_broken_save_is_reported_at_once_without_reindexing(tmp_path: Path) ->
     write_entry(tmp_path, "gift-wrap", answer="Fixed.")  # a good save re-indexes
     assert kb.reload() and kb._current() is not index and kb.problems == []
     assert "Fixed" in kb.get("gift-wrap").article("en").answer
+
+
+def test_the_analyzer_keeps_entry_texts_not_questions_and_makes_char_wb_ngrams() -> None:
+    analyzer = Analyzer("en")
+    analyzer.remember(["Reset your password in the app"])
+    assert analyzer.content_words("Reset your password in the app") == ["reset", "password", "app"]
+    assert analyzer.content_words("my question about a parcel") == ["question", "parcel"]
+    assert set(analyzer._content) == {"Reset your password in the app"}
+    # the cached n-grams are exactly scikit-learn's char_wb 2-5-grams of words and stems
+    reference = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), preprocessor=analyzer.words_and_stems
+    ).build_analyzer()
+    for text in ["app", "I can't log in!", "Passwörter zurücksetzen", "a b", "x" * 12]:
+        assert analyzer.char_ngrams(text) == reference(text)
