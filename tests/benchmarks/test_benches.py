@@ -19,13 +19,20 @@ from bot.config import PROJECT_DIR
 pytestmark = pytest.mark.stack
 
 
-def run(script: str, out: Path, *args: str) -> subprocess.CompletedProcess:
+def run(
+    script: str, out: Path, *args: str, datasets: Path | None = None, timeout: int = 1200
+) -> subprocess.CompletedProcess:
+    """``benchmarks/<script> --out <out> <args>``; ``datasets`` replaces ../shared/datasets."""
+    env = {**os.environ}
+    if datasets is not None:
+        env["SUPPORTBOT_DATASETS"] = str(datasets)
     return subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--tiny", "--out", str(out), *args],
+        [sys.executable, f"benchmarks/{script}", "--out", str(out), *args],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -34,7 +41,7 @@ def run(script: str, out: Path, *args: str) -> subprocess.CompletedProcess:
     reason="../shared/datasets/{banking77,clinc150} not present",
 )
 def test_nlu_bench_writes_json_table_and_plots(tmp_path: Path) -> None:
-    done = run("nlu_bench.py", tmp_path, "--default-epochs", "2")
+    done = run("nlu_bench.py", tmp_path, "--tiny", "--default-epochs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "nlu.json").read_text())
     assert report["tiny"]
@@ -51,27 +58,15 @@ def test_nlu_bench_writes_json_table_and_plots(tmp_path: Path) -> None:
 
 
 def test_nlu_bench_skips_cleanly_without_datasets(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "benchmarks/nlu_bench.py", "--tiny", "--out", str(tmp_path)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "SUPPORTBOT_DATASETS": str(tmp_path / "none")},
-    )
+    done = run("nlu_bench.py", tmp_path, "--tiny", datasets=tmp_path / "none", timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "skipped banking77" in done.stdout and "skipped clinc150" in done.stdout
     assert json.loads((tmp_path / "nlu.json").read_text())["datasets"] == {}
 
 
 def test_signals_bench_writes_its_files_and_skips_absent_public_sets(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "benchmarks/signals_bench.py", "--passes", "1", "--out", str(tmp_path)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "SUPPORTBOT_DATASETS": str(tmp_path / "none")},
+    done = run(
+        "signals_bench.py", tmp_path, "--passes", "1", datasets=tmp_path / "none", timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((tmp_path / "signals.json").read_text())
@@ -84,7 +79,7 @@ def test_signals_bench_writes_its_files_and_skips_absent_public_sets(tmp_path: P
 
 
 def test_serving_bench_writes_json_table_and_plot(model: Path, tmp_path: Path) -> None:
-    done = run("serving_bench.py", tmp_path, "--reuse-models")
+    done = run("serving_bench.py", tmp_path, "--tiny", "--reuse-models")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "serving.json").read_text())
     for name in ("ours", "stock"):
