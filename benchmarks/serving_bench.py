@@ -23,7 +23,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from benchmarks.common import RESULTS, machine  # noqa: E402
+from bot.runtime.ports import free_port  # noqa: E402
 
 # Short conversations as customers have them, each in one language: a greeting, three
 # different FAQ questions, thanks; one in ten also has a message no bot understands.
@@ -94,12 +94,6 @@ def conversation_messages(rng: random.Random) -> List[str]:
     if rng.random() < 0.1:
         messages.insert(rng.randrange(1, len(messages)), rng.choice(NOT_UNDERSTOOD))
     return messages
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def tree_rss_mb(root: int) -> float:

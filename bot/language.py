@@ -45,6 +45,11 @@ def words(text: str) -> List[str]:
     return [w.replace("’", "'") for w in _WORD_RE.findall(text)]
 
 
+def content_words(text: str) -> List[str]:
+    """The words of the text that carry a language (``words`` without ``NEUTRAL_WORDS``)."""
+    return [w for w in words(text) if w not in NEUTRAL_WORDS]
+
+
 def _char_ngrams(word: str, sizes: Iterable[int]) -> Iterable[str]:
     padded = f" {word} "
     for n in sizes:
@@ -170,7 +175,7 @@ class LanguageIdentifier:
 
     def probabilities(self, text: str) -> Optional[Dict[str, float]]:
         """Probability per language, or None when the text carries no language."""
-        tokens = [w for w in words(text) if w not in NEUTRAL_WORDS]
+        tokens = content_words(text)
         if not tokens:
             return None
         scores = {lang: 0.0 for lang in LANGUAGES}
@@ -196,7 +201,7 @@ class LanguageIdentifier:
         is: "hallo" is far more common in German, and still Danish in a Danish chat.
         """
         counts = self.word_counts.get(lang, {})
-        tokens = [w for w in words(text) if w not in NEUTRAL_WORDS]
+        tokens = content_words(text)
         return bool(tokens) and all(counts.get(w, 0) >= ATTESTED for w in tokens)
 
     def detect(self, text: str, previous: Optional[str] = None) -> Optional[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import pytest
 
 from bot.config import PROJECT_DIR, Settings
+from bot.runtime.ports import free_port
 from bot.runtime.training import ensure_model
 from bot.sandbox.server import ThreadedServer
 from bot.sandbox.slack_api import SANDBOX_SIGNING_SECRET, SlackApi
@@ -26,12 +26,6 @@ from bot.sandbox.telegram_api import TelegramApi
 
 # The agent API's bearer token in the tests' bot (SUPPORTBOT_AGENT_TOKEN).
 AGENT_TOKEN = "test-agent-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

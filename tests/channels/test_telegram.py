@@ -13,11 +13,11 @@ import pytest
 from bot.channels.base import EDITED, TEXT_ONLY, UNAVAILABLE, ChannelError
 from bot.channels.config import TelegramConfig
 from bot.channels.telegram import TelegramChannel
+from bot.runtime.ports import free_port
 from bot.sandbox.server import ThreadedServer
 from bot.sandbox.telegram_api import SANDBOX_TOKEN, TelegramApi
 from handoff.outbound import DeliveryFailed
 from tests.channels.helpers import GREETINGS, LONG, Harness, serving, wait_until
-from tests.conftest import free_port
 
 SECRET = "webhook-secret-0123456789"
 

@@ -14,7 +14,7 @@ from typing import List
 import pytest
 
 from bot.config import PROJECT_DIR
-from tests.conftest import free_port
+from bot.runtime.ports import free_port
 
 pytestmark = pytest.mark.stack
 
