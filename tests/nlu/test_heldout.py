@@ -13,9 +13,10 @@ from bot.config import PROJECT_DIR
 from bot.kb.nlu_data import hand_written_examples
 from bot.language import LANGUAGES
 
-# The floor this suite enforces (a regression guard); the aim is 95 %, not yet
-# reached: measured figures are in README.md.
-FLOOR = 0.9
+# The aim, now reached in every language (measured figures in README.md):
+# 104 of 109 is 95.4 %, so one message fewer in any language fails this test. The
+# model trains deterministically, so a failure means the data or the pipeline changed.
+FLOOR = 0.95
 
 
 def heldout(lang: str) -> List[Tuple[str, str]]:
