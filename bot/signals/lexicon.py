@@ -19,6 +19,7 @@ FRUSTRATION_GROUPS = (
     "threat",
     "waiting",
     "repeated_contact",
+    "recurrence",
     "not_helpful",
     "sarcasm",
     "resignation",

@@ -21,6 +21,7 @@ TINY = {
         "threat": {"label": "threat", "weight": 0.55, "terms": ["bad review", "never again"]},
         "waiting": {"label": "waiting too long", "weight": 0.45, "terms": ["for weeks"]},
         "repeated_contact": {"label": "repeated contact", "weight": 0.5, "terms": ["third time"]},
+        "recurrence": {"label": "happening again", "weight": 0.3, "terms": ["once again"]},
         "not_helpful": {"label": "answer did not help", "weight": 0.45, "terms": ["didn't help"]},
         "sarcasm": {"label": "sarcasm", "weight": 0.5, "terms": ["thanks for nothing"]},
         "resignation": {"label": "giving up", "weight": 0.45, "terms": ["i give up"]},
