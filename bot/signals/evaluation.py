@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 import yaml
 
 from bot.signals.conversation import EscalationConfig, Turn, assess
-from bot.signals.detector import Detector
+from bot.signals.detector import Detector, Signals
 
 CLASSES = ("frustrated", "technical")
 
@@ -123,3 +123,20 @@ def calm_messages(project_dir: Path) -> List[Tuple[str, str]]:
         for lang in LANGUAGES:
             out += [(q, lang) for q in entry.article(lang).questions]
     return out
+
+
+def calm_false_alarms(
+    project_dir: Path, detector: Detector, threshold: float, langs: Sequence[str] = ()
+) -> Tuple[List[Tuple[str, str, Signals]], int]:
+    """Calm messages that reach ``threshold``, and how many calm messages there are.
+
+    Each flagged message is (text, language, signals); ``langs`` limits the count to
+    those languages (default: all).
+    """
+    messages = [(t, lang) for t, lang in calm_messages(project_dir) if not langs or lang in langs]
+    flagged = []
+    for text, lang in messages:
+        signals = detector.score(text, lang)
+        if signals.frustration >= threshold:
+            flagged.append((text, lang, signals))
+    return flagged, len(messages)
